@@ -1,0 +1,28 @@
+// ParseError: why a byte span was rejected and at which byte.
+
+#ifndef HOPLAB_CRAFTER_PARSE_ERROR_H_
+#define HOPLAB_CRAFTER_PARSE_ERROR_H_
+
+#include <cstddef>
+#include <ostream>
+#include <string>
+
+namespace hoplab::crafter {
+
+// Parsers return this instead of throwing. `reason` points at a string
+// literal, so building one never allocates. `offset` is the byte offset,
+// from the start of the span given to the outermost parser, of the field
+// that could not be read or had a value the parser does not accept.
+struct ParseError {
+  const char* reason = "";
+  size_t offset = 0;
+
+  // "<reason> at byte <offset>".
+  std::string ToString() const;
+};
+
+std::ostream& operator<<(std::ostream& os, const ParseError& error);
+
+}  // namespace hoplab::crafter
+
+#endif  // HOPLAB_CRAFTER_PARSE_ERROR_H_

@@ -1,0 +1,63 @@
+// ProbeSpec and BuildProbe: one traceroute probe, from its description to
+// the exact bytes of the IPv4 datagram that goes on the wire.
+
+#ifndef HOPLAB_CRAFTER_PROBE_H_
+#define HOPLAB_CRAFTER_PROBE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "crafter/ipv4_address.h"
+
+namespace hoplab::crafter {
+
+enum class ProbeMethod : uint8_t {
+  kIcmp,  // ICMP Echo Request (traceroute -I).
+  kUdp,   // UDP datagram to a high port (traceroute -U).
+  kTcp,   // TCP SYN (traceroute -T).
+};
+
+// "icmp", "udp", "tcp".
+std::string_view ProbeMethodName(ProbeMethod method);
+
+// Linux traceroute's default probe: 60 bytes of IPv4 datagram.
+inline constexpr uint16_t kDefaultProbeSize = 60;
+
+struct ProbeSpec {
+  ProbeMethod method = ProbeMethod::kIcmp;
+  Ipv4Address source;
+  Ipv4Address destination;
+  uint8_t ttl = 1;
+  uint8_t tos = 0;
+  // The crafter writes the IP id itself so the kernel leaves it alone
+  // (raw(7): a zero id is filled in by the kernel). Must not be zero.
+  uint16_t ip_id = 1;
+  bool dont_fragment = false;
+  // Total length of the IPv4 datagram, headers included. At least the
+  // headers' size: 28 for ICMP and UDP, 40 for TCP.
+  uint16_t packet_size = kDefaultProbeSize;
+
+  // ICMP: Echo identifier and sequence number.
+  uint16_t icmp_id = 0;
+  uint16_t icmp_sequence = 0;
+  // UDP and TCP ports.
+  uint16_t source_port = 0;
+  uint16_t destination_port = 0;
+  // TCP sequence number of the SYN.
+  uint32_t tcp_sequence = 0;
+};
+
+// Builds the whole datagram described by `spec` into `out`: IPv4 header
+// with its checksum, the transport header with its checksum, and a payload
+// filling the datagram to `spec.packet_size`. Every field is written, so a
+// raw socket with IP_HDRINCL sends these bytes unchanged. Writes no more
+// than `spec.packet_size` bytes and allocates nothing. Returns the size
+// written, or 0 when `out` is smaller than `spec.packet_size`, the size is
+// below the headers' size, or `spec.ip_id` is zero.
+size_t BuildProbe(const ProbeSpec& spec, std::span<uint8_t> out);
+
+}  // namespace hoplab::crafter
+
+#endif  // HOPLAB_CRAFTER_PROBE_H_
