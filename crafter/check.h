@@ -7,13 +7,13 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define HOPLAB_CHECK(condition)                                       \
-  do {                                                                \
-    if (!(condition)) {                                               \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,     \
-                   __LINE__, #condition);                             \
-      std::abort();                                                   \
-    }                                                                 \
+#define HOPLAB_CHECK(condition)                                             \
+  do {                                                                      \
+    if (!(condition)) {                                                     \
+      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
+                   #condition);                                             \
+      std::abort();                                                         \
+    }                                                                       \
   } while (false)
 
 #endif  // HOPLAB_CRAFTER_CHECK_H_

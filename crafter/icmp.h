@@ -88,8 +88,15 @@ Result<IcmpMessage, ParseError> ParseIcmpMessage(
 
 // Writes header and body into `out` and patches the checksum computed over
 // the finished message. Returns the bytes written, or 0 when `out` is too
-// small. `message.checksum` is ignored.
+// small. `message.checksum` is ignored. `message.body` may view the bytes
+// of `out` right after the header (the copy is then a no-op).
 size_t WriteIcmpMessage(const IcmpMessage& message, std::span<uint8_t> out);
+
+// Computes the checksum over `message` (a whole ICMP message, header
+// included) with the checksum field taken as zero, and stores it at
+// kIcmpChecksumOffset. `message` must hold at least the 8-byte header;
+// aborts otherwise.
+void PatchIcmpChecksum(std::span<uint8_t> message);
 
 // "Time Exceeded", "Destination Unreachable", ..., or "type <n>".
 std::string IcmpTypeName(uint8_t type);

@@ -78,6 +78,13 @@ Result<Ipv4Header, ParseError> ParseIpv4Header(std::span<const uint8_t> bytes);
 // multiple of 4 bytes, exceed 40 bytes, or `out` is too small.
 size_t WriteIpv4Header(const Ipv4Header& header, std::span<uint8_t> out);
 
+// The running checksum sum (see ChecksumAccumulate) of the pseudo-header
+// that UDP (RFC 768) and TCP (RFC 9293 §3.1) checksums cover: source and
+// destination address, a zero byte, the protocol, and `length`, the size of
+// the UDP datagram or TCP segment.
+uint64_t Ipv4PseudoHeaderSum(Ipv4Address source, Ipv4Address destination,
+                             IpProtocol protocol, uint16_t length);
+
 }  // namespace hoplab::crafter
 
 #endif  // HOPLAB_CRAFTER_IPV4_H_

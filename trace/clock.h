@@ -10,8 +10,8 @@ namespace hoplab::trace {
 
 // Nanoseconds since the Unix epoch. Capture files and kernel receive
 // timestamps (SO_TIMESTAMPNS) use the same epoch, so one type serves all.
-using TimePoint =
-    std::chrono::time_point<std::chrono::system_clock, std::chrono::nanoseconds>;
+using TimePoint = std::chrono::time_point<std::chrono::system_clock,
+                                          std::chrono::nanoseconds>;
 using Duration = std::chrono::nanoseconds;
 
 class Clock {

@@ -1,0 +1,62 @@
+// ProbeResult, Hop and TraceResult: what a trace found, independent of how
+// it is printed.
+
+#ifndef HOPLAB_TRACE_HOP_H_
+#define HOPLAB_TRACE_HOP_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "crafter/ipv4_address.h"
+#include "crafter/reply.h"
+#include "trace/clock.h"
+
+namespace hoplab::trace {
+
+// One probe's fate. `from` is empty when nothing answered in time.
+struct ProbeResult {
+  uint8_t ttl = 0;
+  TimePoint sent_at;
+  std::optional<crafter::Ipv4Address> from;
+  // Set together with `from`.
+  Duration rtt{0};
+  crafter::ReplyKind kind = crafter::ReplyKind::kTimeExceeded;
+  uint8_t icmp_type = 0;
+  uint8_t icmp_code = 0;
+  uint16_t next_hop_mtu = 0;
+  uint8_t reply_ttl = 0;
+};
+
+struct Hop {
+  uint8_t ttl = 0;
+  // In the order the probes were sent.
+  std::vector<ProbeResult> probes;
+};
+
+// Replies and other datagrams that did not become a probe's answer, counted
+// rather than reported one by one.
+struct TraceCounters {
+  uint64_t num_sent = 0;
+  uint64_t num_received = 0;
+  // Not a reply at all (other traffic on the socket, our own probes echoed
+  // back by a capture, malformed bytes).
+  uint64_t num_not_replies = 0;
+  // A reply to a probe this trace did not send.
+  uint64_t num_unmatched = 0;
+  // A reply to a probe already answered or already given up on.
+  uint64_t num_late = 0;
+  // A reply whose ICMP or TCP checksum did not verify.
+  uint64_t num_bad_checksum = 0;
+};
+
+struct TraceResult {
+  std::vector<Hop> hops;
+  // The destination itself answered.
+  bool reached = false;
+  TraceCounters counters;
+};
+
+}  // namespace hoplab::trace
+
+#endif  // HOPLAB_TRACE_HOP_H_
