@@ -1,0 +1,33 @@
+// hoplab: a traceroute and a deterministic test harness for it.
+
+#include <CLI/CLI.hpp>
+
+#include "cli/trace_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "hoplab: traceroute over a simulated network, the live network, or a "
+      "capture"};
+  app.set_version_flag("--version", "hoplab " HOPLAB_VERSION);
+  app.require_subcommand(1);
+
+  hoplab::cli::TraceCommandOptions trace_options;
+  CLI::App* trace = hoplab::cli::AddTraceCommand(app, trace_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // CLI11 reports usage errors by exception; they become "hoplab: ..."
+    // lines and exit status 2, as with other command-line tools.
+    if (error.get_exit_code() == 0) {
+      return app.exit(error);
+    }
+    std::fprintf(stderr, "hoplab: %s\n", error.what());
+    std::fprintf(stderr, "Run 'hoplab --help' for usage.\n");
+    return 2;
+  }
+  if (trace->parsed()) {
+    return hoplab::cli::RunTraceCommand(trace_options);
+  }
+  return 2;
+}

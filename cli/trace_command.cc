@@ -1,0 +1,255 @@
+#include "cli/trace_command.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <random>
+
+#include "cli/json_renderer.h"
+#include "cli/text_renderer.h"
+#include "replay/pcap_writer.h"
+#include "replay/recording_transport.h"
+#include "sim/builtin_network.h"
+#include "sim/random.h"
+#include "sim/sim_transport.h"
+#include "sim/virtual_clock.h"
+#include "trace/live_transport.h"
+#include "trace/name_resolver.h"
+
+namespace hoplab::cli {
+namespace {
+
+using crafter::Ipv4Address;
+
+// The tracing host's own address inside the built-in network (RFC 5737).
+constexpr Ipv4Address kSimulatedSource =
+    Ipv4Address::FromOctets(192, 0, 2, 100);
+
+// Everything one run needs, whichever network it runs on.
+struct Wiring {
+  std::unique_ptr<trace::Clock> clock;
+  std::unique_ptr<sim::BuiltinNetwork> network;
+  std::unique_ptr<trace::Transport> transport;
+  std::unique_ptr<trace::NameResolver> system_resolver;
+  trace::NameResolver* resolver = nullptr;
+  std::string network_name;
+};
+
+// The target as an address: a dotted quad as it is, a name through the
+// system resolver, which only a live trace may use.
+Result<Ipv4Address> ResolveTarget(const std::string& target, bool live) {
+  if (auto address = Ipv4Address::Parse(target)) {
+    return *address;
+  }
+  if (!live) {
+    return Error{"hoplab: " + target +
+                 ": the simulated network has no DNS; give an IPv4 address"};
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  addrinfo* found = nullptr;
+  if (int status = getaddrinfo(target.c_str(), nullptr, &hints, &found);
+      status != 0) {
+    return Error{"hoplab: " + target + ": " + gai_strerror(status)};
+  }
+  const auto* address = reinterpret_cast<const sockaddr_in*>(found->ai_addr);
+  const Ipv4Address resolved(ntohl(address->sin_addr.s_addr));
+  freeaddrinfo(found);
+  return resolved;
+}
+
+Result<Wiring> WireLive(const TraceCommandOptions& options,
+                        trace::TraceOptions& trace_options) {
+  Wiring wiring;
+  auto transport = trace::LiveTransport::Open(trace::LiveOptions{});
+  if (!transport.ok()) {
+    return transport.error();
+  }
+  auto source = trace::PickSourceAddress(trace_options.destination);
+  if (!source.ok()) {
+    return Error{"hoplab: " + source.error().message};
+  }
+  trace_options.source = *source;
+  // traceroute(8) identifies its ICMP probes by its process id.
+  trace_options.icmp_id = static_cast<uint16_t>(getpid() & 0xffff);
+  std::random_device entropy;
+  trace_options.first_ip_id = static_cast<uint16_t>(entropy());
+  wiring.clock = std::make_unique<trace::SystemClock>();
+  wiring.transport = std::move(transport).value();
+  if (!options.numeric) {
+    wiring.system_resolver = std::make_unique<trace::SystemNameResolver>();
+    wiring.resolver = wiring.system_resolver.get();
+  }
+  wiring.network_name = "live";
+  return wiring;
+}
+
+Wiring WireSimulated(const TraceCommandOptions& options,
+                     trace::TraceOptions& trace_options) {
+  Wiring wiring;
+  auto clock = std::make_unique<sim::VirtualClock>();
+  wiring.network = std::make_unique<sim::BuiltinNetwork>(options.seed);
+  wiring.transport =
+      std::make_unique<sim::SimTransport>(*wiring.network, *clock);
+  wiring.clock = std::move(clock);
+  trace_options.source = kSimulatedSource;
+  // Identifiers follow from the seed, so runs repeat byte for byte.
+  const uint64_t mixed = sim::SeededRandom::Mix(options.seed);
+  trace_options.icmp_id = static_cast<uint16_t>(mixed);
+  trace_options.first_ip_id = static_cast<uint16_t>(mixed >> 16);
+  if (!options.numeric) {
+    wiring.resolver = wiring.network.get();
+  }
+  wiring.network_name =
+      std::string(sim::BuiltinNetwork::kName) + " (simulated)";
+  return wiring;
+}
+
+void PrintCounters(const trace::TraceCounters& counters) {
+  std::fprintf(stderr,
+               "hoplab: %llu probes sent, %llu datagrams received: %llu not "
+               "replies, %llu unmatched, %llu late or duplicate, %llu bad "
+               "checksum\n",
+               static_cast<unsigned long long>(counters.num_sent),
+               static_cast<unsigned long long>(counters.num_received),
+               static_cast<unsigned long long>(counters.num_not_replies),
+               static_cast<unsigned long long>(counters.num_unmatched),
+               static_cast<unsigned long long>(counters.num_late),
+               static_cast<unsigned long long>(counters.num_bad_checksum));
+}
+
+}  // namespace
+
+CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "trace",
+      "Trace the route to TARGET, on the built-in simulated network unless "
+      "--live is given.");
+  command
+      ->add_option("target", options.target,
+                   "IPv4 address, or host name with --live")
+      ->required();
+  CLI::Option* live = command->add_flag(
+      "--live", options.live,
+      "Trace the real network through raw sockets (root or CAP_NET_RAW)");
+  command->add_flag("-I,--icmp", options.icmp,
+                    "Probe with ICMP Echo Request (the default method)");
+  command->add_flag("-n", options.numeric,
+                    "Print addresses only, without reverse names");
+  command->add_option("-f,--first", options.first_ttl, "First TTL (1)")
+      ->check(CLI::Range(1, 255));
+  command->add_option("-m,--max-hops", options.max_ttl, "Max TTL (30)")
+      ->check(CLI::Range(1, 255));
+  command->add_option("-q,--queries", options.num_queries, "Probes per hop (3)")
+      ->check(CLI::Range(1, trace::kMaxNumQueries));
+  command
+      ->add_option("-N,--sim-queries", options.max_in_flight,
+                   "Probes in flight at once (16)")
+      ->check(CLI::Range(1, 255));
+  command
+      ->add_option("-w,--wait", options.wait_seconds,
+                   "Seconds to wait for each reply (5)")
+      ->check(CLI::Range(0.001, 3600.0));
+  command->add_flag("--json", options.json, "Print one JSON object");
+  command->add_option("--pcap", options.pcap_path,
+                      "Write every probe and reply to this pcap file");
+  command
+      ->add_option("--seed", options.seed,
+                   "Seed of the simulated network's jitter (1)")
+      ->excludes(live);
+  command->add_flag("-v,--verbose", options.verbosity,
+                    "Report counters of unmatched and late replies");
+  return command;
+}
+
+int RunTraceCommand(const TraceCommandOptions& options) {
+  auto destination = ResolveTarget(options.target, options.live);
+  if (!destination.ok()) {
+    std::cerr << destination.error().message << "\n";
+    return 1;
+  }
+  trace::TraceOptions trace_options;
+  trace_options.destination = *destination;
+  trace_options.first_ttl = static_cast<uint8_t>(options.first_ttl);
+  trace_options.max_ttl = static_cast<uint8_t>(options.max_ttl);
+  trace_options.num_queries = options.num_queries;
+  trace_options.max_in_flight = options.max_in_flight;
+  trace_options.wait = std::chrono::round<trace::Duration>(
+      std::chrono::duration<double>(options.wait_seconds));
+  if (std::string problem = trace::ValidateTraceOptions(trace_options);
+      !problem.empty()) {
+    std::cerr << "hoplab: " << problem << "\n";
+    return 1;
+  }
+
+  // Raw sockets first (and before any file is created), so that a missing
+  // privilege is the first and only thing reported.
+  Result<Wiring> wired =
+      options.live ? WireLive(options, trace_options)
+                   : Result<Wiring>(WireSimulated(options, trace_options));
+  if (!wired.ok()) {
+    std::cerr << wired.error().message << "\n";
+    return 1;
+  }
+  Wiring& wiring = *wired;
+
+  std::unique_ptr<replay::PcapWriter> pcap;
+  std::unique_ptr<replay::RecordingTransport> recording;
+  trace::Transport* transport = wiring.transport.get();
+  if (!options.pcap_path.empty()) {
+    auto opened = replay::PcapWriter::Open(options.pcap_path);
+    if (!opened.ok()) {
+      std::cerr << "hoplab: " << opened.error().message << "\n";
+      return 1;
+    }
+    pcap = std::move(opened).value();
+    recording = std::make_unique<replay::RecordingTransport>(*transport, *pcap);
+    transport = recording.get();
+  }
+
+  trace::Engine engine(*transport, *wiring.clock, trace_options);
+  if (!options.json) {
+    TraceHeader header{options.target, destination->ToString(), options.max_ttl,
+                       trace_options.packet_size, wiring.network_name};
+    std::printf("%s\n", RenderTextHeader(header).c_str());
+    std::fflush(stdout);
+    engine.set_hop_callback([&](const trace::Hop& hop) {
+      std::printf("%s\n", RenderTextHop(hop, wiring.resolver).c_str());
+      std::fflush(stdout);
+    });
+  }
+
+  auto result = engine.Run();
+  const trace::TraceResult& found =
+      result.ok() ? *result : engine.partial_result();
+  if (options.json) {
+    JsonTraceInfo info{options.target, trace_options.method,
+                       wiring.network_name};
+    std::printf("%s\n", RenderJson(info, found).c_str());
+  }
+  if (options.verbosity > 0) {
+    PrintCounters(found.counters);
+  }
+  int status = 0;
+  if (pcap != nullptr) {
+    if (Status closed = pcap->Close(); !closed.ok()) {
+      std::cerr << "hoplab: " << closed.message() << "\n";
+      status = 1;
+    }
+  }
+  if (!result.ok()) {
+    std::cerr << "hoplab: " << result.error().message << "\n";
+    status = 1;
+  }
+  return status;
+}
+
+}  // namespace hoplab::cli

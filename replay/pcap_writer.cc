@@ -1,0 +1,75 @@
+#include "replay/pcap_writer.h"
+
+#include <pcap/pcap.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace hoplab::replay {
+
+Result<std::unique_ptr<PcapWriter>> PcapWriter::Open(const std::string& path) {
+  pcap_t* handle = pcap_open_dead_with_tstamp_precision(
+      DLT_RAW, kSnapLength, PCAP_TSTAMP_PRECISION_NANO);
+  if (handle == nullptr) {
+    return Error{"pcap " + path + ": libpcap could not open a writer"};
+  }
+  pcap_dumper_t* dumper = pcap_dump_open(handle, path.c_str());
+  if (dumper == nullptr) {
+    Error error{"pcap " + path + ": " + pcap_geterr(handle)};
+    pcap_close(handle);
+    return error;
+  }
+  if (pcap_dump_flush(dumper) != 0) {
+    Error error{"pcap " + path +
+                ": cannot write the file header: " + std::strerror(errno)};
+    pcap_dump_close(dumper);
+    pcap_close(handle);
+    return error;
+  }
+  return std::unique_ptr<PcapWriter>(new PcapWriter(path, handle, dumper));
+}
+
+PcapWriter::~PcapWriter() { (void)Close(); }
+
+Status PcapWriter::Write(std::span<const uint8_t> datagram,
+                         trace::TimePoint at) {
+  if (dumper_ == nullptr) {
+    return Error{"pcap " + path_ + ": written after close"};
+  }
+  const auto since_epoch = at.time_since_epoch();
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(since_epoch);
+  pcap_pkthdr header{};
+  header.ts.tv_sec = static_cast<time_t>(seconds.count());
+  // With nanosecond precision libpcap reads tv_usec as nanoseconds.
+  header.ts.tv_usec = static_cast<suseconds_t>((since_epoch - seconds).count());
+  header.caplen = static_cast<bpf_u_int32>(datagram.size());
+  header.len = static_cast<bpf_u_int32>(datagram.size());
+  pcap_dump(reinterpret_cast<u_char*>(dumper_), &header, datagram.data());
+  if (pcap_dump_flush(dumper_) != 0) {
+    return Error{"pcap " + path_ + ": cannot write record " +
+                 std::to_string(num_records_ + 1) + ": " +
+                 std::strerror(errno)};
+  }
+  ++num_records_;
+  return Status::Ok();
+}
+
+Status PcapWriter::Close() {
+  if (dumper_ == nullptr) {
+    return Status::Ok();
+  }
+  const bool flushed = pcap_dump_flush(dumper_) == 0;
+  const int saved_errno = errno;
+  pcap_dump_close(dumper_);
+  pcap_close(handle_);
+  dumper_ = nullptr;
+  handle_ = nullptr;
+  if (!flushed) {
+    return Error{"pcap " + path_ +
+                 ": cannot flush: " + std::strerror(saved_errno)};
+  }
+  return Status::Ok();
+}
+
+}  // namespace hoplab::replay

@@ -1,0 +1,58 @@
+// PcapWriter: writes IPv4 datagrams to a pcap file through libpcap, one
+// record per datagram with its capture time.
+
+#ifndef HOPLAB_REPLAY_PCAP_WRITER_H_
+#define HOPLAB_REPLAY_PCAP_WRITER_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "crafter/result.h"
+#include "trace/clock.h"
+
+struct pcap;
+struct pcap_dumper;
+
+namespace hoplab::replay {
+
+// Files are LINKTYPE_RAW (each record is an IP datagram with no link
+// header) with nanosecond timestamps, so a record holds exactly the bytes
+// that crossed the wire at the IP layer, at the time they did.
+class PcapWriter {
+ public:
+  // Snap length: the largest IPv4 datagram, so nothing is ever cut.
+  static constexpr int kSnapLength = 65535;
+
+  // Creates (or truncates) `path` and writes the file header, flushed, so
+  // that an unwritable path fails here, before any probe is sent.
+  static Result<std::unique_ptr<PcapWriter>> Open(const std::string& path);
+
+  ~PcapWriter();
+  PcapWriter(const PcapWriter&) = delete;
+  PcapWriter& operator=(const PcapWriter&) = delete;
+
+  // Appends one record and flushes it, so that the file is complete and
+  // readable after every record, whatever ends the process later.
+  Status Write(std::span<const uint8_t> datagram, trace::TimePoint at);
+
+  // Flushes and closes the file; later writes fail. Also done by the
+  // destructor, which cannot report errors.
+  Status Close();
+
+  uint64_t num_records() const { return num_records_; }
+
+ private:
+  PcapWriter(std::string path, pcap* handle, pcap_dumper* dumper)
+      : path_(std::move(path)), handle_(handle), dumper_(dumper) {}
+
+  std::string path_;
+  pcap* handle_ = nullptr;
+  pcap_dumper* dumper_ = nullptr;
+  uint64_t num_records_ = 0;
+};
+
+}  // namespace hoplab::replay
+
+#endif  // HOPLAB_REPLAY_PCAP_WRITER_H_

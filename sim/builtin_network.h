@@ -1,0 +1,69 @@
+// BuiltinNetwork: the simulated network a trace runs on when no other is
+// named. It routes every IPv4 address: a home gateway, an access ISP, and a
+// target-dependent run of transit routers, all Linux-like.
+
+#ifndef HOPLAB_SIM_BUILTIN_NETWORK_H_
+#define HOPLAB_SIM_BUILTIN_NETWORK_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "crafter/ipv4_address.h"
+#include "sim/network.h"
+#include "sim/random.h"
+#include "sim/router.h"
+#include "trace/name_resolver.h"
+
+namespace hoplab::sim {
+
+// One node on the way to a destination.
+struct PathNode {
+  crafter::Ipv4Address address;
+  // Reverse name; empty for none.
+  std::string name;
+  // One-way latency of the link that reaches this node.
+  trace::Duration latency{0};
+};
+
+class BuiltinNetwork final : public Network, public trace::NameResolver {
+ public:
+  // "builtin".
+  static constexpr const char* kName = "builtin";
+
+  // `seed` drives the per-reply jitter; the path itself depends only on the
+  // destination.
+  explicit BuiltinNetwork(uint64_t seed = 1);
+
+  std::string Name() const override { return kName; }
+
+  void Send(std::span<const uint8_t> datagram, trace::TimePoint sent_at,
+            std::vector<Delivery>& replies) override;
+
+  // The routers' names, and none for other addresses.
+  std::optional<std::string> ReverseName(crafter::Ipv4Address address) override;
+
+  // The routers between the tracing host and `destination`, in order,
+  // followed by the destination itself. Between 5 and 11 routers; a
+  // destination that is one of those routers ends the path there.
+  static std::vector<PathNode> PathTo(crafter::Ipv4Address destination);
+
+ private:
+  // Each node's IP id counter, started at a value derived from its address.
+  uint16_t NextIpId(crafter::Ipv4Address node);
+  // Schedules `reply` from the node at `hops` links away.
+  void Schedule(std::vector<uint8_t> reply, trace::TimePoint sent_at,
+                trace::Duration round_trip, std::vector<Delivery>& replies);
+
+  RouterProfile profile_;
+  SeededRandom random_;
+  std::unordered_map<uint32_t, uint16_t> ip_ids_;
+  std::vector<uint8_t> in_flight_;
+};
+
+}  // namespace hoplab::sim
+
+#endif  // HOPLAB_SIM_BUILTIN_NETWORK_H_

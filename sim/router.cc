@@ -1,0 +1,91 @@
+#include "sim/router.h"
+
+#include "crafter/byte_cursor.h"
+#include "crafter/checksum.h"
+#include "crafter/icmp.h"
+#include "crafter/ipv4.h"
+
+namespace hoplab::sim {
+namespace {
+
+// The TTL and protocol share the 16-bit word at offset 8 of the header.
+constexpr size_t kTtlWordOffset = 8;
+// An ICMP error is at most an outer header with options, the ICMP header
+// and the quote.
+constexpr size_t kMaxErrorBuffer = crafter::kRfc1812MaxErrorSize + 60;
+
+std::vector<uint8_t> BuildError(const RouterProfile& profile,
+                                crafter::Ipv4Address from, uint16_t ip_id,
+                                crafter::IcmpType type, uint8_t code,
+                                std::span<const uint8_t> datagram) {
+  auto header = crafter::ParseIpv4Header(datagram);
+  if (!header.ok()) {
+    return {};
+  }
+  crafter::IcmpErrorSpec spec;
+  spec.source = from;
+  spec.destination = header->source;
+  spec.ttl = profile.initial_ttl;
+  spec.tos = profile.error_tos;
+  spec.ip_id = ip_id;
+  spec.type = type;
+  spec.code = code;
+  spec.max_error_size = profile.max_error_size;
+  spec.offending = datagram;
+  std::vector<uint8_t> out(kMaxErrorBuffer);
+  out.resize(crafter::BuildIcmpError(spec, out));
+  return out;
+}
+
+}  // namespace
+
+bool DecrementTtl(std::span<uint8_t> datagram) {
+  const uint16_t old_word = crafter::LoadU16(datagram, kTtlWordOffset);
+  const uint8_t ttl = static_cast<uint8_t>(old_word >> 8);
+  if (ttl <= 1) {
+    return false;
+  }
+  const uint16_t new_word = static_cast<uint16_t>(old_word - 0x100);
+  const uint16_t checksum =
+      crafter::LoadU16(datagram, crafter::kIpv4ChecksumOffset);
+  crafter::StoreU16(datagram, kTtlWordOffset, new_word);
+  crafter::StoreU16(datagram, crafter::kIpv4ChecksumOffset,
+                    crafter::ChecksumUpdate(checksum, old_word, new_word));
+  return true;
+}
+
+std::vector<uint8_t> BuildTimeExceeded(const RouterProfile& profile,
+                                       crafter::Ipv4Address router,
+                                       uint16_t ip_id,
+                                       std::span<const uint8_t> datagram) {
+  // RFC 792: code 0, time to live exceeded in transit.
+  return BuildError(profile, router, ip_id, crafter::IcmpType::kTimeExceeded, 0,
+                    datagram);
+}
+
+std::vector<uint8_t> BuildHostAnswer(const RouterProfile& profile,
+                                     crafter::Ipv4Address host, uint16_t ip_id,
+                                     std::span<const uint8_t> datagram) {
+  auto header = crafter::ParseIpv4Header(datagram);
+  if (!header.ok()) {
+    return {};
+  }
+  switch (header->protocol) {
+    case crafter::IpProtocol::kIcmp: {
+      std::vector<uint8_t> out(datagram.size());
+      out.resize(
+          crafter::BuildEchoReply(datagram, profile.initial_ttl, ip_id, out));
+      return out;
+    }
+    case crafter::IpProtocol::kUdp:
+      return BuildError(
+          profile, host, ip_id, crafter::IcmpType::kDestinationUnreachable,
+          static_cast<uint8_t>(crafter::UnreachableCode::kPort), datagram);
+    case crafter::IpProtocol::kTcp:
+      // TODO(#3): answer SYN probes with SYN-ACK or RST.
+      return {};
+  }
+  return {};
+}
+
+}  // namespace hoplab::sim
