@@ -51,11 +51,19 @@ struct ProbeSpec {
 
 // Builds the whole datagram described by `spec` into `out`: IPv4 header
 // with its checksum, the transport header with its checksum, and a payload
-// filling the datagram to `spec.packet_size`. Every field is written, so a
-// raw socket with IP_HDRINCL sends these bytes unchanged. Writes no more
-// than `spec.packet_size` bytes and allocates nothing. Returns the size
-// written, or 0 when `out` is smaller than `spec.packet_size`, the size is
-// below the headers' size, or `spec.ip_id` is zero.
+// filling the datagram to `spec.packet_size`. Like Linux traceroute, ICMP
+// and UDP data bytes count up from 0x40 + (offset in the ICMP message or in
+// the UDP data). A TCP SYN carries no data while the size allows: the room
+// past 40 bytes goes to Linux traceroute -T's options (MSS 1460, SACK
+// permitted, Timestamps, NOP, window scale 2; MSS alone below 60 bytes)
+// padded with NOPs. Sizes above 80 or not a multiple of 4 leave data
+// bytes, which a RST from a closed port acknowledges too (RFC 9293
+// §3.10.7.1): its ACK - 1 is then not the SYN's sequence number. Every
+// field is written, so a raw socket with IP_HDRINCL sends these bytes
+// unchanged. Writes no more than `spec.packet_size` bytes and allocates
+// nothing. Returns the size written, or 0 when `out` is smaller than
+// `spec.packet_size`, the size is below the headers' size, or `spec.ip_id` is
+// zero.
 size_t BuildProbe(const ProbeSpec& spec, std::span<uint8_t> out);
 
 }  // namespace hoplab::crafter

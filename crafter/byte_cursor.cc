@@ -1,0 +1,128 @@
+#include "crafter/byte_cursor.h"
+
+#include <cstring>
+
+#include "crafter/check.h"
+
+namespace hoplab::crafter {
+
+bool ByteReader::ReadU8(uint8_t* out) {
+  if (remaining() < 1) {
+    return false;
+  }
+  *out = data_[offset_];
+  offset_ += 1;
+  return true;
+}
+
+bool ByteReader::ReadU16(uint16_t* out) {
+  if (remaining() < 2) {
+    return false;
+  }
+  *out = LoadU16(data_, offset_);
+  offset_ += 2;
+  return true;
+}
+
+bool ByteReader::ReadU32(uint32_t* out) {
+  if (remaining() < 4) {
+    return false;
+  }
+  *out = LoadU32(data_, offset_);
+  offset_ += 4;
+  return true;
+}
+
+bool ByteReader::ReadBytes(size_t size, std::span<const uint8_t>* out) {
+  if (remaining() < size) {
+    return false;
+  }
+  *out = data_.subspan(offset_, size);
+  offset_ += size;
+  return true;
+}
+
+bool ByteReader::Skip(size_t size) {
+  if (remaining() < size) {
+    return false;
+  }
+  offset_ += size;
+  return true;
+}
+
+bool ByteWriter::WriteU8(uint8_t value) {
+  if (remaining() < 1) {
+    return false;
+  }
+  out_[offset_] = value;
+  offset_ += 1;
+  return true;
+}
+
+bool ByteWriter::WriteU16(uint16_t value) {
+  if (remaining() < 2) {
+    return false;
+  }
+  StoreU16(out_, offset_, value);
+  offset_ += 2;
+  return true;
+}
+
+bool ByteWriter::WriteU32(uint32_t value) {
+  if (remaining() < 4) {
+    return false;
+  }
+  StoreU32(out_, offset_, value);
+  offset_ += 4;
+  return true;
+}
+
+bool ByteWriter::WriteBytes(std::span<const uint8_t> bytes) {
+  if (remaining() < bytes.size()) {
+    return false;
+  }
+  // memmove: a caller may hand in bytes that already sit in the buffer.
+  if (!bytes.empty()) {
+    std::memmove(out_.data() + offset_, bytes.data(), bytes.size());
+  }
+  offset_ += bytes.size();
+  return true;
+}
+
+bool ByteWriter::WriteZeros(size_t size) {
+  if (remaining() < size) {
+    return false;
+  }
+  if (size != 0) {
+    std::memset(out_.data() + offset_, 0, size);
+  }
+  offset_ += size;
+  return true;
+}
+
+uint16_t LoadU16(std::span<const uint8_t> bytes, size_t offset) {
+  HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 2);
+  return static_cast<uint16_t>((bytes[offset] << 8) | bytes[offset + 1]);
+}
+
+uint32_t LoadU32(std::span<const uint8_t> bytes, size_t offset) {
+  HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 4);
+  return (uint32_t{bytes[offset]} << 24) | (uint32_t{bytes[offset + 1]} << 16) |
+         (uint32_t{bytes[offset + 2]} << 8) | uint32_t{bytes[offset + 3]};
+}
+
+void StoreU16(std::span<uint8_t> bytes, size_t offset, uint16_t value) {
+  HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 2);
+  bytes[offset] = static_cast<uint8_t>(value >> 8);
+  bytes[offset + 1] = static_cast<uint8_t>(value & 0xff);
+}
+
+void StoreU32(std::span<uint8_t> bytes, size_t offset, uint32_t value) {
+  HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 4);
+  bytes[offset] = static_cast<uint8_t>(value >> 24);
+  bytes[offset + 1] = static_cast<uint8_t>((value >> 16) & 0xff);
+  bytes[offset + 2] = static_cast<uint8_t>((value >> 8) & 0xff);
+  bytes[offset + 3] = static_cast<uint8_t>(value & 0xff);
+}
+
+}  // namespace hoplab::crafter
