@@ -159,6 +159,7 @@ Status Engine::SendProbe(size_t index) {
   probes_[index].sent_at = *sent_at;
   states_[index] = ProbeState::kInFlight;
   ++num_in_flight_;
+  num_sent_ = std::max(num_sent_, index + 1);
   ++result_.counters.num_sent;
   return Status::Ok();
 }
@@ -206,7 +207,7 @@ ptrdiff_t Engine::MatchProbe(const crafter::Reply& reply) const {
       // Sequence numbers wrap at 2^16; the unsigned difference does too.
       const size_t index =
           uint16_t(key.icmp_sequence - options_.first_sequence);
-      return index < next_to_send_ ? ptrdiff_t(index) : -1;
+      return index < num_sent_ ? ptrdiff_t(index) : -1;
     }
     case crafter::ProbeMethod::kUdp:
     case crafter::ProbeMethod::kTcp:

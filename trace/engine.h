@@ -100,6 +100,8 @@ class Engine {
   // Probes [0, end_) belong to the trace; a final reply shortens it.
   size_t end_ = 0;
   size_t next_to_send_ = 0;
+  // Probes [0, num_sent_) went out; replies to those past end_ are late.
+  size_t num_sent_ = 0;
   size_t num_in_flight_ = 0;
   // Every probe before this index is answered or lost.
   size_t oldest_pending_ = 0;

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what hoplab needs to build, test and benchmark on Debian 12, from
+# Debian's archive only. Does nothing when everything is already there.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config clang clang-format
+  libpcap-dev libtins-dev libcli11-dev nlohmann-json3-dev libcap-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # The tests compare hoplab with the real tools in network namespaces.
+  iproute2 traceroute tcpdump iputils-ping
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null |
+      grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+  "${missing[@]}" >&2

@@ -1,0 +1,425 @@
+// The engine over the simulated network, with decorations that make the
+// network misbehave in the ways real paths do.
+
+#include "trace/engine.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "crafter/byte_cursor.h"
+#include "crafter/checksum.h"
+#include "crafter/icmp.h"
+#include "crafter/icmp_error.h"
+#include "crafter/ipv4.h"
+#include "crafter/probe.h"
+#include "sim/builtin_network.h"
+#include "sim/router.h"
+#include "sim/sim_transport.h"
+#include "sim/virtual_clock.h"
+#include "trace/annotation.h"
+
+namespace hoplab::trace {
+namespace {
+
+using crafter::Ipv4Address;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using ::testing::Each;
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::Optional;
+
+constexpr Ipv4Address kSource = Ipv4Address::FromOctets(192, 0, 2, 100);
+constexpr Ipv4Address kTarget = Ipv4Address::FromOctets(198, 51, 100, 7);
+
+// The built-in network, with every reply passed through `rewrite`, which
+// may drop, change, delay or multiply it. `probe_index` counts the probes
+// sent so far, from 0.
+class RewritingNetwork final : public sim::Network {
+ public:
+  using Rewrite = std::function<void(size_t probe_index, sim::Delivery reply,
+                                     std::vector<sim::Delivery>& out)>;
+
+  explicit RewritingNetwork(Rewrite rewrite) : rewrite_(std::move(rewrite)) {}
+
+  std::string Name() const override { return "rewriting"; }
+
+  void Send(std::span<const uint8_t> datagram, TimePoint sent_at,
+            std::vector<sim::Delivery>& replies) override {
+    std::vector<sim::Delivery> plain;
+    inner_.Send(datagram, sent_at, plain);
+    for (sim::Delivery& reply : plain) {
+      rewrite_(num_sent_, std::move(reply), replies);
+    }
+    ++num_sent_;
+  }
+
+ private:
+  sim::BuiltinNetwork inner_;
+  Rewrite rewrite_;
+  size_t num_sent_ = 0;
+};
+
+TraceOptions DefaultOptions() {
+  TraceOptions options;
+  options.source = kSource;
+  options.destination = kTarget;
+  options.icmp_id = 0x4242;
+  options.first_ip_id = 1000;
+  return options;
+}
+
+// Runs a whole trace on `network` and returns its result.
+TraceResult RunTrace(sim::Network& network, const TraceOptions& options) {
+  sim::VirtualClock clock;
+  sim::SimTransport transport(network, clock);
+  Engine engine(transport, clock, options);
+  auto result = engine.Run();
+  EXPECT_TRUE(result.ok());
+  return result.ok() ? *result : TraceResult{};
+}
+
+// Each hop's responders, in probe order, "*" for no reply.
+std::vector<std::vector<std::string>> Responders(const TraceResult& result) {
+  std::vector<std::vector<std::string>> hops;
+  for (const Hop& hop : result.hops) {
+    std::vector<std::string> probes;
+    for (const ProbeResult& probe : hop.probes) {
+      probes.push_back(probe.from ? probe.from->ToString() : "*");
+    }
+    hops.push_back(probes);
+  }
+  return hops;
+}
+
+// The responder of the reply in `delivery`.
+Ipv4Address SourceOf(const sim::Delivery& delivery) {
+  return crafter::ParseIpv4Header(delivery.bytes)->source;
+}
+
+// The path's addresses, the destination last.
+std::vector<Ipv4Address> PathAddresses() {
+  std::vector<Ipv4Address> addresses;
+  for (const sim::PathNode& node : sim::BuiltinNetwork::PathTo(kTarget)) {
+    addresses.push_back(node.address);
+  }
+  return addresses;
+}
+
+TEST(EngineTest, ReachesDestinationAndStopsAfterItsHop) {
+  sim::BuiltinNetwork network;
+  const TraceResult result = RunTrace(network, DefaultOptions());
+
+  const std::vector<Ipv4Address> path = PathAddresses();
+  ASSERT_EQ(result.hops.size(), path.size());
+  EXPECT_TRUE(result.reached);
+  for (size_t i = 0; i < path.size(); ++i) {
+    EXPECT_EQ(result.hops[i].ttl, i + 1);
+    EXPECT_THAT(result.hops[i].probes,
+                Each(Field(&ProbeResult::from, Optional(path[i]))))
+        << "hop " << i + 1;
+  }
+  EXPECT_EQ(result.hops.back().probes[0].kind, crafter::ReplyKind::kEchoReply);
+  EXPECT_EQ(result.counters.num_unmatched, 0u);
+}
+
+TEST(EngineTest, RoundTripTimesGrowAlongThePath) {
+  sim::BuiltinNetwork network;
+  const TraceResult result = RunTrace(network, DefaultOptions());
+
+  ASSERT_GE(result.hops.size(), 2u);
+  for (size_t i = 1; i < result.hops.size(); ++i) {
+    EXPECT_GT(result.hops[i].probes[0].rtt, result.hops[i - 1].probes[0].rtt)
+        << "hop " << i + 1;
+  }
+  EXPECT_GT(result.hops[0].probes[0].rtt, Duration::zero());
+}
+
+TEST(EngineTest, StopsAtMaxTtlWithoutReaching) {
+  TraceOptions options = DefaultOptions();
+  options.max_ttl = 3;
+  sim::BuiltinNetwork network;
+  const TraceResult result = RunTrace(network, options);
+
+  ASSERT_EQ(result.hops.size(), 3u);
+  EXPECT_FALSE(result.reached);
+  EXPECT_EQ(result.hops.back().ttl, 3);
+}
+
+TEST(EngineTest, StartsAtFirstTtlWithQueriesPerHop) {
+  TraceOptions options = DefaultOptions();
+  options.first_ttl = 4;
+  options.num_queries = 1;
+  sim::BuiltinNetwork network;
+  const TraceResult result = RunTrace(network, options);
+
+  const std::vector<Ipv4Address> path = PathAddresses();
+  ASSERT_EQ(result.hops.size(), path.size() - 3);
+  EXPECT_EQ(result.hops[0].ttl, 4);
+  EXPECT_EQ(result.hops[0].probes.size(), 1u);
+  EXPECT_EQ(result.hops[0].probes[0].from, path[3]);
+  EXPECT_TRUE(result.reached);
+}
+
+TEST(EngineTest, SilentRouterShowsStarsAndTheTraceGoesOn) {
+  // Topology: the built-in path; router 2 never sends Time Exceeded.
+  const Ipv4Address silent = PathAddresses()[1];
+  RewritingNetwork network(
+      [&](size_t, sim::Delivery reply, std::vector<sim::Delivery>& out) {
+        if (SourceOf(reply) != silent) {
+          out.push_back(std::move(reply));
+        }
+      });
+  const TraceResult result = RunTrace(network, DefaultOptions());
+
+  ASSERT_EQ(result.hops.size(), PathAddresses().size());
+  EXPECT_THAT(Responders(result)[1], ElementsAre("*", "*", "*"));
+  EXPECT_EQ(result.hops[2].probes[0].from, PathAddresses()[2]);
+  EXPECT_TRUE(result.reached);
+}
+
+TEST(EngineTest, MatchesRepliesThatArriveInReverseOrder) {
+  // Every probe's reply is held back less than the one before it, so the
+  // replies to a window of probes in flight arrive last-sent first.
+  RewritingNetwork network([](size_t probe_index, sim::Delivery reply,
+                              std::vector<sim::Delivery>& out) {
+    reply.at += milliseconds(500) - milliseconds(probe_index * 10);
+    out.push_back(std::move(reply));
+  });
+  sim::BuiltinNetwork plain_network;
+  const TraceResult plain = RunTrace(plain_network, DefaultOptions());
+  const TraceResult reordered = RunTrace(network, DefaultOptions());
+
+  EXPECT_EQ(Responders(reordered), Responders(plain));
+  EXPECT_TRUE(reordered.reached);
+  // The delay is part of each probe's own round trip: the first probe's
+  // reply waited longest.
+  EXPECT_GT(reordered.hops[0].probes[0].rtt, reordered.hops[0].probes[1].rtt);
+}
+
+TEST(EngineTest, DuplicateRepliesAreCountedAsLate) {
+  RewritingNetwork network(
+      [](size_t, sim::Delivery reply, std::vector<sim::Delivery>& out) {
+        sim::Delivery copy = reply;
+        copy.at += milliseconds(1);
+        out.push_back(std::move(reply));
+        out.push_back(std::move(copy));
+      });
+  const TraceResult result = RunTrace(network, DefaultOptions());
+
+  // The trace ends with the last reply of the last hop; duplicates still on
+  // their way then are never read.
+  EXPECT_TRUE(result.reached);
+  const uint64_t answered = result.hops.size() * 3;
+  EXPECT_GE(result.counters.num_late, answered - 3);
+  EXPECT_LE(result.counters.num_late, answered);
+  EXPECT_EQ(result.counters.num_unmatched, 0u);
+}
+
+TEST(EngineTest, ReplyAfterTheWaitIsAStarAndCountedLate) {
+  const Ipv4Address slow = PathAddresses()[2];
+  RewritingNetwork network(
+      [&](size_t, sim::Delivery reply, std::vector<sim::Delivery>& out) {
+        if (SourceOf(reply) == slow) {
+          reply.at += seconds(6);
+        }
+        out.push_back(std::move(reply));
+      });
+  const TraceResult result = RunTrace(network, DefaultOptions());
+
+  EXPECT_THAT(Responders(result)[2], ElementsAre("*", "*", "*"));
+  EXPECT_TRUE(result.reached);
+}
+
+TEST(EngineTest, RepliesWithBadChecksumsAreDroppedAndCounted) {
+  const Ipv4Address corrupting = PathAddresses()[2];
+  RewritingNetwork network(
+      [&](size_t, sim::Delivery reply, std::vector<sim::Delivery>& out) {
+        if (SourceOf(reply) == corrupting) {
+          // Flip a bit of the ICMP checksum; the IP header stays valid.
+          reply.bytes[20 + crafter::kIcmpChecksumOffset] ^= 0x01;
+        }
+        out.push_back(std::move(reply));
+      });
+  const TraceResult result = RunTrace(network, DefaultOptions());
+
+  EXPECT_THAT(Responders(result)[2], ElementsAre("*", "*", "*"));
+  EXPECT_EQ(result.counters.num_bad_checksum, 3u);
+}
+
+TEST(EngineTest, OtherTrafficIsCountedAndNeverBecomesAHop) {
+  // Beside each reply: the same reply quoting another program's ICMP id,
+  // and a datagram that is no reply at all (an Echo Request).
+  RewritingNetwork network([](size_t, sim::Delivery reply,
+                              std::vector<sim::Delivery>& out) {
+    sim::Delivery foreign = reply;
+    crafter::ProbeSpec ping;
+    ping.source = kTarget;
+    ping.destination = kSource;
+    ping.icmp_id = 7;
+    sim::Delivery noise{reply.at, std::vector<uint8_t>(64)};
+    noise.bytes.resize(crafter::BuildProbe(ping, noise.bytes));
+    out.push_back(std::move(noise));
+    if (crafter::ParseIpv4Header(foreign.bytes)->protocol ==
+            crafter::IpProtocol::kIcmp &&
+        foreign.bytes[20] == uint8_t(crafter::IcmpType::kTimeExceeded)) {
+      // The quoted echo's identifier sits 4 bytes into the quoted ICMP
+      // header: outer IP 20 + ICMP 8 + quoted IP 20 + 4.
+      foreign.bytes[52] ^= 0xff;
+      crafter::StoreU16(foreign.bytes, 20 + crafter::kIcmpChecksumOffset, 0);
+      crafter::StoreU16(
+          foreign.bytes, 20 + crafter::kIcmpChecksumOffset,
+          crafter::InternetChecksum(std::span(foreign.bytes).subspan(20)));
+      out.push_back(std::move(foreign));
+    }
+    out.push_back(std::move(reply));
+  });
+  sim::BuiltinNetwork plain_network;
+  const TraceResult plain = RunTrace(plain_network, DefaultOptions());
+  const TraceResult noisy = RunTrace(network, DefaultOptions());
+
+  EXPECT_EQ(Responders(noisy), Responders(plain));
+  EXPECT_GT(noisy.counters.num_not_replies, 0u);
+  EXPECT_GT(noisy.counters.num_unmatched, 0u);
+}
+
+TEST(EngineTest, NetUnreachableEndsTheTraceWithItsMark) {
+  // Router 2 has no route onwards and says so (RFC 792 code 0).
+  const Ipv4Address refusing = PathAddresses()[1];
+  RewritingNetwork network(
+      [&](size_t, sim::Delivery reply, std::vector<sim::Delivery>& out) {
+        if (SourceOf(reply) == refusing) {
+          reply.bytes[20] = uint8_t(crafter::IcmpType::kDestinationUnreachable);
+          reply.bytes[21] = uint8_t(crafter::UnreachableCode::kNet);
+          crafter::StoreU16(reply.bytes, 20 + crafter::kIcmpChecksumOffset, 0);
+          crafter::StoreU16(
+              reply.bytes, 20 + crafter::kIcmpChecksumOffset,
+              crafter::InternetChecksum(std::span(reply.bytes).subspan(20)));
+        }
+        out.push_back(std::move(reply));
+      });
+  const TraceResult result = RunTrace(network, DefaultOptions());
+
+  ASSERT_EQ(result.hops.size(), 2u);
+  EXPECT_FALSE(result.reached);
+  for (const ProbeResult& probe : result.hops[1].probes) {
+    EXPECT_EQ(Annotation(probe), "!N");
+  }
+}
+
+TEST(EngineTest, KeepsAtMostMaxInFlightProbesOutstanding) {
+  // A network that answers nothing: every probe stays in flight until its
+  // wait runs out, so the sends before the first expiry show the window.
+  class CountingTransport final : public Transport {
+   public:
+    Result<TimePoint> Send(std::span<const uint8_t>) override {
+      ++num_sent;
+      return now;
+    }
+    Result<std::optional<ReceivedDatagram>> Receive(
+        TimePoint deadline) override {
+      if (sends_before_first_wait == 0) {
+        sends_before_first_wait = num_sent;
+      }
+      now = deadline;
+      return std::optional<ReceivedDatagram>();
+    }
+    TimePoint now = sim::kSimulationEpoch;
+    size_t num_sent = 0;
+    size_t sends_before_first_wait = 0;
+  };
+  class TransportClock final : public Clock {
+   public:
+    explicit TransportClock(const CountingTransport& transport)
+        : transport_(transport) {}
+    TimePoint Now() const override { return transport_.now; }
+
+   private:
+    const CountingTransport& transport_;
+  };
+  for (int window : {1, 5, 16}) {
+    CountingTransport transport;
+    TransportClock clock(transport);
+    TraceOptions options = DefaultOptions();
+    options.max_in_flight = window;
+    options.max_ttl = 10;
+    Engine engine(transport, clock, options);
+    ASSERT_TRUE(engine.Run().ok());
+    EXPECT_EQ(transport.sends_before_first_wait, size_t(window));
+    EXPECT_EQ(transport.num_sent, 30u);
+  }
+}
+
+TEST(EngineTest, HopCallbackSeesEveryHopOnceInOrder) {
+  sim::BuiltinNetwork network;
+  sim::VirtualClock clock;
+  sim::SimTransport transport(network, clock);
+  Engine engine(transport, clock, DefaultOptions());
+  std::vector<int> seen;
+  engine.set_hop_callback([&](const Hop& hop) { seen.push_back(hop.ttl); });
+  auto result = engine.Run();
+
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(seen.size(), result->hops.size());
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i], int(i) + 1);
+  }
+}
+
+TEST(EngineTest, SequenceNumbersWrapWithoutLosingTheMatch) {
+  TraceOptions options = DefaultOptions();
+  options.first_sequence = 65530;
+  sim::BuiltinNetwork network;
+  const TraceResult result = RunTrace(network, options);
+
+  EXPECT_TRUE(result.reached);
+  EXPECT_EQ(result.counters.num_unmatched, 0u);
+  for (const Hop& hop : result.hops) {
+    for (const ProbeResult& probe : hop.probes) {
+      EXPECT_TRUE(probe.from.has_value()) << "hop " << int(hop.ttl);
+    }
+  }
+}
+
+struct InvalidOptionsCase {
+  const char* name;
+  std::function<void(TraceOptions&)> change;
+  const char* message;
+};
+
+TEST(ValidateTraceOptionsTest, NamesTheOptionAndItsRange) {
+  const InvalidOptionsCase cases[] = {
+      {"first_ttl_zero", [](TraceOptions& o) { o.first_ttl = 0; },
+       "first TTL (-f) must be 1..255, got 0"},
+      {"first_above_max",
+       [](TraceOptions& o) {
+         o.first_ttl = 9;
+         o.max_ttl = 3;
+       },
+       "first TTL (-f) 9 exceeds max TTL (-m) 3"},
+      {"queries_eleven", [](TraceOptions& o) { o.num_queries = 11; },
+       "probes per hop (-q) must be 1..10, got 11"},
+      {"window_zero", [](TraceOptions& o) { o.max_in_flight = 0; },
+       "probes in flight (-N) must be at least 1, got 0"},
+      {"wait_zero", [](TraceOptions& o) { o.wait = Duration::zero(); },
+       "wait (-w) must be more than 0 seconds"},
+      {"packet_too_small", [](TraceOptions& o) { o.packet_size = 27; },
+       "packet length must be 28..65000 for icmp probes, got 27"},
+  };
+  EXPECT_EQ(ValidateTraceOptions(DefaultOptions()), "");
+  for (const InvalidOptionsCase& c : cases) {
+    TraceOptions options = DefaultOptions();
+    c.change(options);
+    EXPECT_EQ(ValidateTraceOptions(options), c.message) << c.name;
+  }
+}
+
+}  // namespace
+}  // namespace hoplab::trace
