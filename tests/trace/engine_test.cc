@@ -104,6 +104,17 @@ Ipv4Address SourceOf(const sim::Delivery& delivery) {
   return crafter::ParseIpv4Header(delivery.bytes)->source;
 }
 
+// Recomputes the ICMP checksum of a reply a test has edited (outer header
+// without options).
+void PatchIcmpChecksum(std::vector<uint8_t>& datagram) {
+  const size_t offset =
+      crafter::kIpv4MinHeaderSize + crafter::kIcmpChecksumOffset;
+  crafter::StoreU16(datagram, offset, 0);
+  crafter::StoreU16(datagram, offset,
+                    crafter::InternetChecksum(std::span(datagram).subspan(
+                        crafter::kIpv4MinHeaderSize)));
+}
+
 // The path's addresses, the destination last.
 std::vector<Ipv4Address> PathAddresses() {
   std::vector<Ipv4Address> addresses;
@@ -257,30 +268,27 @@ TEST(EngineTest, RepliesWithBadChecksumsAreDroppedAndCounted) {
 TEST(EngineTest, OtherTrafficIsCountedAndNeverBecomesAHop) {
   // Beside each reply: the same reply quoting another program's ICMP id,
   // and a datagram that is no reply at all (an Echo Request).
-  RewritingNetwork network([](size_t, sim::Delivery reply,
-                              std::vector<sim::Delivery>& out) {
-    sim::Delivery foreign = reply;
-    crafter::ProbeSpec ping;
-    ping.source = kTarget;
-    ping.destination = kSource;
-    ping.icmp_id = 7;
-    sim::Delivery noise{reply.at, std::vector<uint8_t>(64)};
-    noise.bytes.resize(crafter::BuildProbe(ping, noise.bytes));
-    out.push_back(std::move(noise));
-    if (crafter::ParseIpv4Header(foreign.bytes)->protocol ==
-            crafter::IpProtocol::kIcmp &&
-        foreign.bytes[20] == uint8_t(crafter::IcmpType::kTimeExceeded)) {
-      // The quoted echo's identifier sits 4 bytes into the quoted ICMP
-      // header: outer IP 20 + ICMP 8 + quoted IP 20 + 4.
-      foreign.bytes[52] ^= 0xff;
-      crafter::StoreU16(foreign.bytes, 20 + crafter::kIcmpChecksumOffset, 0);
-      crafter::StoreU16(
-          foreign.bytes, 20 + crafter::kIcmpChecksumOffset,
-          crafter::InternetChecksum(std::span(foreign.bytes).subspan(20)));
-      out.push_back(std::move(foreign));
-    }
-    out.push_back(std::move(reply));
-  });
+  RewritingNetwork network(
+      [](size_t, sim::Delivery reply, std::vector<sim::Delivery>& out) {
+        sim::Delivery foreign = reply;
+        crafter::ProbeSpec ping;
+        ping.source = kTarget;
+        ping.destination = kSource;
+        ping.icmp_id = 7;
+        sim::Delivery noise{reply.at, std::vector<uint8_t>(64)};
+        noise.bytes.resize(crafter::BuildProbe(ping, noise.bytes));
+        out.push_back(std::move(noise));
+        if (crafter::ParseIpv4Header(foreign.bytes)->protocol ==
+                crafter::IpProtocol::kIcmp &&
+            foreign.bytes[20] == uint8_t(crafter::IcmpType::kTimeExceeded)) {
+          // The quoted echo's identifier sits 4 bytes into the quoted ICMP
+          // header: outer IP 20 + ICMP 8 + quoted IP 20 + 4.
+          foreign.bytes[52] ^= 0xff;
+          PatchIcmpChecksum(foreign.bytes);
+          out.push_back(std::move(foreign));
+        }
+        out.push_back(std::move(reply));
+      });
   sim::BuiltinNetwork plain_network;
   const TraceResult plain = RunTrace(plain_network, DefaultOptions());
   const TraceResult noisy = RunTrace(network, DefaultOptions());
@@ -298,10 +306,7 @@ TEST(EngineTest, NetUnreachableEndsTheTraceWithItsMark) {
         if (SourceOf(reply) == refusing) {
           reply.bytes[20] = uint8_t(crafter::IcmpType::kDestinationUnreachable);
           reply.bytes[21] = uint8_t(crafter::UnreachableCode::kNet);
-          crafter::StoreU16(reply.bytes, 20 + crafter::kIcmpChecksumOffset, 0);
-          crafter::StoreU16(
-              reply.bytes, 20 + crafter::kIcmpChecksumOffset,
-              crafter::InternetChecksum(std::span(reply.bytes).subspan(20)));
+          PatchIcmpChecksum(reply.bytes);
         }
         out.push_back(std::move(reply));
       });
