@@ -16,7 +16,8 @@ Result<std::unique_ptr<PcapWriter>> PcapWriter::Open(const std::string& path) {
   }
   pcap_dumper_t* dumper = pcap_dump_open(handle, path.c_str());
   if (dumper == nullptr) {
-    Error error{"pcap " + path + ": " + pcap_geterr(handle)};
+    // libpcap's message already names the path.
+    Error error{std::string("cannot create capture ") + pcap_geterr(handle)};
     pcap_close(handle);
     return error;
   }
