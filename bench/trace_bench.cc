@@ -1,0 +1,36 @@
+// A whole trace on the built-in simulated network: probes built, routed,
+// answered, parsed and matched, on a virtual clock.
+
+#include <benchmark/benchmark.h>
+
+#include "crafter/ipv4_address.h"
+#include "sim/builtin_network.h"
+#include "sim/sim_transport.h"
+#include "sim/virtual_clock.h"
+#include "trace/engine.h"
+
+namespace hoplab {
+namespace {
+
+void BM_TraceBuiltinNetwork(benchmark::State& state) {
+  trace::TraceOptions options;
+  options.source = crafter::Ipv4Address::FromOctets(192, 0, 2, 100);
+  options.destination = crafter::Ipv4Address::FromOctets(198, 51, 100, 7);
+  size_t num_hops = 0;
+  for (auto _ : state) {
+    sim::BuiltinNetwork network;
+    sim::VirtualClock clock;
+    sim::SimTransport transport(network, clock);
+    trace::Engine engine(transport, clock, options);
+    auto result = engine.Run();
+    num_hops = result.ok() ? result->hops.size() : 0;
+    benchmark::DoNotOptimize(num_hops);
+  }
+  state.counters["hops"] = double(num_hops);
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK(BM_TraceBuiltinNetwork);
+
+}  // namespace
+}  // namespace hoplab
