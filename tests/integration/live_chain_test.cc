@@ -1,0 +1,492 @@
+// hoplab --live against real Linux routers: a chain of five routers in
+// network namespaces (scripts/lab/chain.sh), traced from the source
+// namespace by hoplab and by Linux traceroute, with tcpdump on the wire.
+//
+//   src 10.201.0.1 -- r1 -- r2 -- r3 -- r4 -- r5 -- dst 10.201.5.2
+//
+// Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_RAW), `ip netns`,
+// traceroute and tcpdump. Skips with the reason where any is missing,
+// except under CI=true, where that is a failure.
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/integration/subprocess.h"
+#include "tests/integration/trace_outcome.h"
+
+namespace hoplab::integration {
+namespace {
+
+constexpr int kNumRouters = 5;
+constexpr char kTarget[] = "10.201.5.2";
+constexpr char kChainScript[] = "scripts/lab/chain.sh";
+// The source namespace's interface on link 0 (see chain.sh).
+constexpr char kSourceInterface[] = "east0";
+// Upper bound on any one command; traceroute's own worst case on this
+// chain is far below it.
+constexpr char kCommandTimeoutSeconds[] = "60";
+// Ethernet II header before the IPv4 datagram in tcpdump's capture, and
+// the EtherType of IPv4.
+constexpr size_t kEthernetHeaderSize = 14;
+constexpr uint16_t kEtherTypeIpv4 = 0x0800;
+// Nanosecond pcap files begin with this magic, in the writer's order.
+constexpr uint32_t kPcapNanosecondMagic = 0xa1b23c4d;
+
+bool InCi() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+// Whether the effective set holds every capability that building the lab
+// and tracing in it needs.
+bool HasLabCapabilities() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (syscall(SYS_capget, &header, data) != 0) {
+    return false;
+  }
+  for (int cap : {CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_RAW}) {
+    if ((data[cap / 32].effective & (uint32_t{1} << (cap % 32))) == 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Why this machine cannot run the suite, or "" when it can.
+std::string MissingPrerequisite() {
+  if (!HasLabCapabilities()) {
+    return "needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_RAW) to build "
+           "network namespaces";
+  }
+  if (RunCommand({"ip", "netns", "list"}).exit_code != 0) {
+    return "`ip netns` is not available";
+  }
+  for (const char* tool : {"traceroute", "tcpdump", "timeout"}) {
+    if (RunCommand({"sh", "-c", std::string("command -v ") + tool}).exit_code !=
+        0) {
+      return std::string(tool) + " is not installed";
+    }
+  }
+  return "";
+}
+
+// Removes the chain if this test process dies without TearDownTestSuite
+// (a crash, a kill by ctest's timeout): a child in its own session waits
+// for the end of a pipe whose only writer is this process, then runs
+// `chain.sh down`.
+class LabGuard {
+ public:
+  explicit LabGuard(const std::string& prefix) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+      return;
+    }
+    pid_ = fork();
+    if (pid_ == 0) {
+      close(fds[1]);
+      setsid();
+      for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+        signal(sig, SIG_IGN);
+      }
+      char byte;
+      while (read(fds[0], &byte, 1) != 0 && errno == EINTR) {
+      }
+      execlp(kChainScript, kChainScript, "down", prefix.c_str(), nullptr);
+      _exit(127);
+    }
+    close(fds[0]);
+    write_fd_ = fds[1];
+  }
+
+  LabGuard(const LabGuard&) = delete;
+  LabGuard& operator=(const LabGuard&) = delete;
+
+  // Lets the guard run `chain.sh down` now and waits for it.
+  ~LabGuard() {
+    if (write_fd_ >= 0) {
+      close(write_fd_);
+    }
+    if (pid_ > 0) {
+      int status;
+      waitpid(pid_, &status, 0);
+    }
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int write_fd_ = -1;
+};
+
+// A directory under $TMPDIR (or /tmp) removed with its files at the end.
+class TempDir {
+ public:
+  TempDir() {
+    std::string base = std::filesystem::temp_directory_path().string();
+    std::string pattern = base + "/hoplab-live-XXXXXX";
+    if (mkdtemp(pattern.data()) != nullptr) {
+      path_ = pattern;
+    }
+  }
+  ~TempDir() {
+    if (!path_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(path_, ignored);
+    }
+  }
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The IPv4 datagrams of a pcap file, each cut to its Total Length. With
+// `ethernet`, records are Ethernet frames and only IPv4 ones are kept;
+// otherwise they are raw IPv4 (LINKTYPE_RAW).
+struct PcapDatagrams {
+  std::string error;
+  int link_type = -1;
+  std::vector<std::vector<uint8_t>> datagrams;
+};
+
+// `bytes` (an IPv4 datagram, maybe followed by link padding) cut to its
+// Total Length; nullopt when it is not IPv4 or shorter than it says.
+std::optional<std::span<const uint8_t>> CutToTotalLength(
+    std::span<const uint8_t> bytes) {
+  if (bytes.size() < 20 || (bytes[0] >> 4) != 4) {
+    return std::nullopt;
+  }
+  size_t total_length = size_t{bytes[2]} << 8 | bytes[3];
+  if (total_length > bytes.size()) {
+    return std::nullopt;
+  }
+  return bytes.first(total_length);
+}
+
+PcapDatagrams ReadPcapDatagrams(const std::string& path, bool ethernet) {
+  PcapDatagrams out;
+  char error[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* pcap = pcap_open_offline_with_tstamp_precision(
+      path.c_str(), PCAP_TSTAMP_PRECISION_NANO, error);
+  if (pcap == nullptr) {
+    out.error = path + ": " + error;
+    return out;
+  }
+  out.link_type = pcap_datalink(pcap);
+
+  pcap_pkthdr* record;
+  const u_char* bytes;
+  while (pcap_next_ex(pcap, &record, &bytes) == 1) {
+    size_t size = record->caplen;
+    if (ethernet) {
+      if (size < kEthernetHeaderSize ||
+          (uint16_t{bytes[12]} << 8 | bytes[13]) != kEtherTypeIpv4) {
+        continue;
+      }
+      bytes += kEthernetHeaderSize;
+      size -= kEthernetHeaderSize;
+    }
+    auto datagram = CutToTotalLength({bytes, size});
+    if (datagram.has_value()) {
+      out.datagrams.emplace_back(datagram->begin(), datagram->end());
+    }
+  }
+  pcap_close(pcap);
+  return out;
+}
+
+// The datagrams of `ours` that `wire` does not hold, each matched once.
+std::vector<std::vector<uint8_t>> MissingFromWire(
+    const std::vector<std::vector<uint8_t>>& ours,
+    const std::vector<std::vector<uint8_t>>& wire) {
+  std::map<std::vector<uint8_t>, int> on_wire;
+  for (const auto& datagram : wire) {
+    ++on_wire[datagram];
+  }
+  std::vector<std::vector<uint8_t>> missing;
+  for (const auto& datagram : ours) {
+    auto it = on_wire.find(datagram);
+    if (it == on_wire.end() || it->second == 0) {
+      missing.push_back(datagram);
+    } else {
+      --it->second;
+    }
+  }
+  return missing;
+}
+
+std::string Hex(const std::vector<uint8_t>& bytes) {
+  std::string out;
+  char byte[4];
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::snprintf(byte, sizeof(byte), "%02x", bytes[i]);
+    out += (i % 8 == 0 ? (i == 0 ? "" : "\n  ") : " ") + std::string(byte);
+  }
+  return out;
+}
+
+std::optional<uint32_t> ReadFileMagic(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  unsigned char bytes[4];
+  if (!file.read(reinterpret_cast<char*>(bytes), sizeof(bytes))) {
+    return std::nullopt;
+  }
+  uint32_t magic;
+  std::memcpy(&magic, bytes, sizeof(magic));
+  return magic;
+}
+
+// Linux traceroute's flags for the probe method hoplab names in its JSON
+// (its default is UDP to ports 33434 and up).
+std::optional<std::vector<std::string>> TracerouteMethodFlags(
+    const std::string& method) {
+  if (method == "icmp") {
+    return std::vector<std::string>{"-I"};
+  }
+  if (method == "udp") {
+    return std::vector<std::string>{};
+  }
+  if (method == "tcp") {
+    return std::vector<std::string>{"-T"};
+  }
+  return std::nullopt;
+}
+
+class LiveChainTest : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    unavailable_ = new std::string(MissingPrerequisite());
+    setup_error_ = new std::string();
+    if (!unavailable_->empty()) {
+      return;
+    }
+    const char* binary = std::getenv("HOPLAB_BINARY");
+    if (binary == nullptr || !std::filesystem::exists(binary)) {
+      *setup_error_ =
+          "HOPLAB_BINARY does not name the built hoplab (run "
+          "through ctest)";
+      return;
+    }
+    hoplab_ = new std::string(binary);
+
+    // One prefix per test process, so parallel runs never share a lab.
+    prefix_ = new std::string("hl" + std::to_string(getpid()));
+    guard_ = new LabGuard(*prefix_);
+    std::vector<std::string> up = {"timeout",    kCommandTimeoutSeconds,
+                                   kChainScript, "up",
+                                   *prefix_,     std::to_string(kNumRouters)};
+    CommandResult result = RunCommand(up);
+    if (result.exit_code != 0) {
+      *setup_error_ = "lab set-up failed: " + result.Describe(up);
+    }
+  }
+
+  static void TearDownTestSuite() {
+    if (prefix_ != nullptr) {
+      std::vector<std::string> down = {"timeout", kCommandTimeoutSeconds,
+                                       kChainScript, "down", *prefix_};
+      CommandResult result = RunCommand(down);
+      EXPECT_EQ(result.exit_code, 0) << result.Describe(down);
+    }
+    delete guard_;
+    delete prefix_;
+    delete hoplab_;
+    delete setup_error_;
+    delete unavailable_;
+    guard_ = nullptr;
+    prefix_ = hoplab_ = setup_error_ = unavailable_ = nullptr;
+  }
+
+  void SetUp() override {
+    if (!unavailable_->empty()) {
+      if (InCi()) {
+        FAIL() << "CI=true, but " << *unavailable_;
+      }
+      GTEST_SKIP() << *unavailable_;
+    }
+    ASSERT_TRUE(setup_error_->empty()) << *setup_error_;
+  }
+
+  // `argv` run inside the source namespace under timeout(1).
+  static std::vector<std::string> InSource(std::vector<std::string> argv) {
+    std::vector<std::string> full = {"ip",
+                                     "netns",
+                                     "exec",
+                                     *prefix_ + "-src",
+                                     "timeout",
+                                     "--kill-after=5",
+                                     kCommandTimeoutSeconds};
+    full.insert(full.end(), argv.begin(), argv.end());
+    return full;
+  }
+
+  // Runs `argv` in the source namespace; expects exit 0 and returns
+  // stdout's trace.
+  static Result<TraceOutcome> TraceInSource(
+      const std::vector<std::string>& argv, bool json) {
+    std::vector<std::string> command = InSource(argv);
+    CommandResult result = RunCommand(command);
+    if (result.exit_code != 0) {
+      return Error{result.Describe(command)};
+    }
+    auto trace =
+        json ? ParseHoplabJson(result.out) : ParseTracerouteText(result.out);
+    if (!trace.ok()) {
+      return Error{trace.error().message + " in the output of " +
+                   result.Describe(command)};
+    }
+    return trace;
+  }
+
+  static std::string* unavailable_;
+  static std::string* setup_error_;
+  static std::string* hoplab_;
+  static std::string* prefix_;
+  static LabGuard* guard_;
+};
+
+std::string* LiveChainTest::unavailable_ = nullptr;
+std::string* LiveChainTest::setup_error_ = nullptr;
+std::string* LiveChainTest::hoplab_ = nullptr;
+std::string* LiveChainTest::prefix_ = nullptr;
+LabGuard* LiveChainTest::guard_ = nullptr;
+
+// Every probe that reached somebody has a round trip that is neither
+// negative nor beyond the wait.
+void ExpectPlausibleRtts(const TraceOutcome& trace) {
+  for (const HopOutcome& hop : trace.hops) {
+    for (const ProbeOutcome& probe : hop.probes) {
+      if (probe.from.has_value()) {
+        ASSERT_TRUE(probe.rtt_ms.has_value()) << "hop " << hop.ttl;
+        EXPECT_GE(*probe.rtt_ms, 0.0) << "hop " << hop.ttl;
+        EXPECT_LT(*probe.rtt_ms, 5000.0) << "hop " << hop.ttl;
+      }
+    }
+  }
+}
+
+TEST_F(LiveChainTest, IcmpTextMatchesTraceroute) {
+  auto ours = TraceInSource({*hoplab_, "trace", "--live", "-n", "-I", kTarget},
+                            /*json=*/false);
+  auto theirs = TraceInSource({"traceroute", "-n", "-I", kTarget},
+                              /*json=*/false);
+
+  ASSERT_TRUE(theirs.ok()) << theirs.error().message;
+  ASSERT_TRUE(ours.ok()) << ours.error().message;
+  EXPECT_EQ(ours->header.substr(0, theirs->header.size()), theirs->header);
+  EXPECT_EQ(DescribeHops(*ours), DescribeHops(*theirs));
+  ExpectPlausibleRtts(*ours);
+}
+
+TEST_F(LiveChainTest, JsonMatchesTraceroute) {
+  std::vector<std::string> command =
+      InSource({*hoplab_, "trace", "--live", "-n", "--json", kTarget});
+  CommandResult result = RunCommand(command);
+  ASSERT_EQ(result.exit_code, 0) << result.Describe(command);
+  nlohmann::json document = nlohmann::json::parse(result.out, nullptr, false);
+  ASSERT_TRUE(document.is_object()) << result.Describe(command);
+  auto ours = ParseHoplabJson(result.out);
+  ASSERT_TRUE(ours.ok()) << ours.error().message;
+
+  // traceroute probes the way hoplab says it did.
+  ASSERT_TRUE(document.value("method", nlohmann::json()).is_string())
+      << result.out;
+  auto method = document["method"].get<std::string>();
+  auto method_flags = TracerouteMethodFlags(method);
+  ASSERT_TRUE(method_flags.has_value()) << "unknown method " << method;
+  std::vector<std::string> traceroute = {"traceroute", "-n"};
+  traceroute.insert(traceroute.end(), method_flags->begin(),
+                    method_flags->end());
+  traceroute.push_back(kTarget);
+  auto theirs = TraceInSource(traceroute, /*json=*/false);
+  ASSERT_TRUE(theirs.ok()) << theirs.error().message;
+
+  EXPECT_EQ(document.value("target", ""), kTarget);
+  EXPECT_EQ(document.value("reached", false), true);
+  EXPECT_EQ(DescribeHops(*ours), DescribeHops(*theirs));
+  ExpectPlausibleRtts(*ours);
+}
+
+TEST_F(LiveChainTest, PcapHoldsTheBytesOnTheWire) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty()) << "mkdtemp failed";
+  std::string wire_file = dir.path() + "/wire.pcap";
+  std::string ours_file = dir.path() + "/hoplab.pcap";
+
+  // tcpdump on the source's link, writing each packet as it comes (-U)
+  // into a file owned by root (-Z root). A large kernel buffer (-B, KiB)
+  // takes the burst of a whole window of probes; --immediate-mode would
+  // use a small one and drop half of it.
+  auto tcpdump = BackgroundCommand::Start(
+      InSource({"tcpdump", "-i", kSourceInterface, "-n", "-U", "-B", "8192",
+                "-Z", "root", "-w", wire_file}));
+  ASSERT_TRUE(tcpdump.ok()) << tcpdump.error().message;
+  ASSERT_TRUE(
+      (*tcpdump)->WaitForStderr("listening on", std::chrono::seconds(10)))
+      << "tcpdump did not start: " << (*tcpdump)->err();
+
+  std::vector<std::string> command = InSource(
+      {*hoplab_, "trace", "--live", "-n", "-I", "--pcap", ours_file, kTarget});
+  CommandResult result = RunCommand(command);
+  ASSERT_EQ(result.exit_code, 0) << result.Describe(command);
+  PcapDatagrams ours = ReadPcapDatagrams(ours_file, /*ethernet=*/false);
+  ASSERT_TRUE(ours.error.empty()) << ours.error;
+  EXPECT_EQ(ours.link_type, DLT_RAW);
+  std::optional<uint32_t> magic = ReadFileMagic(ours_file);
+  EXPECT_TRUE(magic == kPcapNanosecondMagic ||
+              magic == __builtin_bswap32(kPcapNanosecondMagic))
+      << "hoplab's pcap is not a nanosecond pcap";
+  // Six hops of three probes, each answered.
+  EXPECT_GE(ours.datagrams.size(), 36u);
+
+  // Give tcpdump until every datagram of ours is on file, then stop it.
+  PcapDatagrams wire;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    wire = ReadPcapDatagrams(wire_file, /*ethernet=*/true);
+  } while (!MissingFromWire(ours.datagrams, wire.datagrams).empty() &&
+           std::chrono::steady_clock::now() < deadline);
+  (*tcpdump)->Stop();
+  wire = ReadPcapDatagrams(wire_file, /*ethernet=*/true);
+  ASSERT_TRUE(wire.error.empty()) << wire.error << "; " << (*tcpdump)->err();
+  EXPECT_EQ(wire.link_type, DLT_EN10MB);
+  EXPECT_NE((*tcpdump)->err().find("\n0 packets dropped by kernel"),
+            std::string::npos)
+      << "the wire capture is incomplete: " << (*tcpdump)->err();
+
+  std::vector<std::vector<uint8_t>> missing =
+      MissingFromWire(ours.datagrams, wire.datagrams);
+  EXPECT_TRUE(missing.empty())
+      << missing.size() << " of " << ours.datagrams.size()
+      << " datagrams in hoplab's pcap are not on the wire ("
+      << wire.datagrams.size()
+      << " IPv4 datagrams captured; tcpdump said: " << (*tcpdump)->err()
+      << "); the first:\n  " << Hex(missing.front());
+}
+
+}  // namespace
+}  // namespace hoplab::integration
