@@ -17,13 +17,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    // CLI11 reports usage errors by exception; they become "hoplab: ..."
-    // lines and exit status 2, as with other command-line tools.
+    // CLI11 reports usage errors by exception; each becomes one "hoplab:
+    // ..." line naming the flag, and exit status 2 (README, Usage).
     if (error.get_exit_code() == 0) {
       return app.exit(error);
     }
     std::fprintf(stderr, "hoplab: %s\n", error.what());
-    std::fprintf(stderr, "Run 'hoplab --help' for usage.\n");
     return 2;
   }
   if (trace->parsed()) {
