@@ -6,6 +6,7 @@
 #include <tins/rawpdu.h>
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,8 @@ struct OptionsCase {
   std::string name;
   std::vector<uint8_t> options;
 };
+
+void PrintTo(const OptionsCase& c, std::ostream* os) { *os << c.name; }
 
 class DecrementTtlHeaderTest : public testing::TestWithParam<OptionsCase> {};
 

@@ -1,0 +1,130 @@
+#include "cli/json_renderer.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "crafter/icmp.h"
+
+namespace hoplab::cli {
+namespace {
+
+using crafter::Ipv4Address;
+using nlohmann::ordered_json;
+
+trace::ProbeResult Answer(const char* from, std::chrono::nanoseconds rtt) {
+  trace::ProbeResult probe;
+  probe.from = Ipv4Address::Parse(from);
+  probe.rtt = rtt;
+  return probe;
+}
+
+std::vector<std::string> Keys(const ordered_json& object) {
+  std::vector<std::string> keys;
+  for (const auto& item : object.items()) {
+    keys.push_back(item.key());
+  }
+  return keys;
+}
+
+// A two-hop trace: hop 1 answered twice and once silent, hop 2 a network
+// unreachable.
+trace::TraceResult TwoHops() {
+  trace::TraceResult result;
+  trace::ProbeResult unreachable =
+      Answer("198.51.100.1", std::chrono::microseconds(8135));
+  unreachable.kind = crafter::ReplyKind::kDestinationUnreachable;
+  unreachable.icmp_type = 3;
+  unreachable.icmp_code = 0;
+  result.hops = {
+      trace::Hop{1,
+                 {Answer("192.0.2.1", std::chrono::nanoseconds(525'400)),
+                  trace::ProbeResult{},
+                  Answer("192.0.2.1", std::chrono::nanoseconds(42'602'501))}},
+      trace::Hop{2, {unreachable}},
+  };
+  return result;
+}
+
+const JsonTraceInfo kInfo{"198.51.100.7", crafter::ProbeMethod::kIcmp,
+                          "builtin (simulated)"};
+
+TEST(JsonRendererTest, PrintsOneLineThatNlohmannParses) {
+  const std::string text = RenderJson(kInfo, TwoHops());
+
+  EXPECT_EQ(text.find('\n'), std::string::npos);
+  EXPECT_TRUE(ordered_json::accept(text)) << text;
+}
+
+TEST(JsonRendererTest, PutsTheTopLevelKeysInTheDocumentedOrder) {
+  const ordered_json json = ordered_json::parse(RenderJson(kInfo, TwoHops()));
+
+  EXPECT_EQ(Keys(json), (std::vector<std::string>{"target", "method", "network",
+                                                  "reached", "hops"}));
+  EXPECT_EQ(json["target"], "198.51.100.7");
+  EXPECT_EQ(json["method"], "icmp");
+  EXPECT_EQ(json["network"], "builtin (simulated)");
+  EXPECT_EQ(json["reached"], false);
+}
+
+TEST(JsonRendererTest, ListsEveryHopWithItsProbesInOrder) {
+  const ordered_json json = ordered_json::parse(RenderJson(kInfo, TwoHops()));
+
+  const ordered_json& hops = json["hops"];
+  ASSERT_TRUE(hops.is_array());
+  ASSERT_EQ(hops.size(), 2u);
+  EXPECT_EQ(Keys(hops[0]), (std::vector<std::string>{"ttl", "probes"}));
+  EXPECT_EQ(hops[0]["ttl"], 1);
+  EXPECT_EQ(hops[1]["ttl"], 2);
+  ASSERT_EQ(hops[0]["probes"].size(), 3u);
+  ASSERT_EQ(hops[1]["probes"].size(), 1u);
+}
+
+TEST(JsonRendererTest, GivesAnAnsweredProbeItsAddressAndRttInMilliseconds) {
+  const ordered_json json = ordered_json::parse(RenderJson(kInfo, TwoHops()));
+
+  const ordered_json& probe = json["hops"][0]["probes"][0];
+  EXPECT_EQ(Keys(probe),
+            (std::vector<std::string>{"from", "rtt_ms", "annotation"}));
+  EXPECT_EQ(probe["from"], "192.0.2.1");
+  ASSERT_TRUE(probe["rtt_ms"].is_number());
+  EXPECT_DOUBLE_EQ(probe["rtt_ms"].get<double>(), 0.525);
+  EXPECT_TRUE(probe["annotation"].is_null());
+  // Microsecond resolution: 42.602501 ms rounds to 42.603.
+  EXPECT_DOUBLE_EQ(json["hops"][0]["probes"][2]["rtt_ms"].get<double>(),
+                   42.603);
+}
+
+TEST(JsonRendererTest, GivesAStarNullsForAddressRttAndAnnotation) {
+  const ordered_json json = ordered_json::parse(RenderJson(kInfo, TwoHops()));
+
+  const ordered_json& star = json["hops"][0]["probes"][1];
+  EXPECT_EQ(Keys(star),
+            (std::vector<std::string>{"from", "rtt_ms", "annotation"}));
+  EXPECT_TRUE(star["from"].is_null());
+  EXPECT_TRUE(star["rtt_ms"].is_null());
+  EXPECT_TRUE(star["annotation"].is_null());
+}
+
+TEST(JsonRendererTest, CarriesTracerouteMarkAsAnnotation) {
+  const ordered_json json = ordered_json::parse(RenderJson(kInfo, TwoHops()));
+
+  EXPECT_EQ(json["hops"][1]["probes"][0]["annotation"], "!N");
+}
+
+TEST(JsonRendererTest, PrintsAnEmptyTraceWithAnEmptyHopList) {
+  trace::TraceResult result;
+  result.reached = true;
+
+  const ordered_json json = ordered_json::parse(RenderJson(kInfo, result));
+
+  EXPECT_EQ(json["reached"], true);
+  ASSERT_TRUE(json["hops"].is_array());
+  EXPECT_TRUE(json["hops"].empty());
+}
+
+}  // namespace
+}  // namespace hoplab::cli

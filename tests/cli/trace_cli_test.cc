@@ -1,0 +1,388 @@
+// `hoplab trace` as a user runs it: the built binary (HOPLAB_BINARY), on
+// the built-in simulated network only. No test here passes --live, so none
+// sends a packet.
+
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "crafter/ipv4_address.h"
+#include "tests/replay/pcap_test_util.h"
+
+extern char** environ;
+
+namespace hoplab::cli {
+namespace {
+
+using nlohmann::json;
+using testing::HasSubstr;
+using testing::StartsWith;
+using testing_util::ReadFileBytes;
+using testing_util::ReadPcap;
+using testing_util::ScopedTempDir;
+
+// The tracing host's address in the built-in network.
+const crafter::Ipv4Address kHost =
+    crafter::Ipv4Address::FromOctets(192, 0, 2, 100);
+
+struct CommandResult {
+  // The exit status, or -1 when the program did not exit normally.
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Runs `argv` with stdin from /dev/null and stdout and stderr each into
+// its own file in `dir`, waits for it, and returns both and the status.
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const ScopedTempDir& dir) {
+  const std::string out_path = dir.File("stdout");
+  const std::string err_path = dir.File("stderr");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> args;
+  for (const std::string& arg : argv) {
+    args.push_back(const_cast<char*>(arg.c_str()));
+  }
+  args.push_back(nullptr);
+
+  CommandResult result;
+  pid_t pid = 0;
+  const int spawned =
+      posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
+    result.err = argv[0] + ": cannot start: " + std::strerror(spawned);
+    return result;
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  }
+  result.out = ReadText(out_path);
+  result.err = ReadText(err_path);
+  return result;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+class TraceCliTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    const char* binary = std::getenv("HOPLAB_BINARY");
+    ASSERT_NE(binary, nullptr) << "HOPLAB_BINARY names the hoplab binary";
+    binary_ = binary;
+  }
+
+  // Runs `hoplab trace <args>`.
+  CommandResult Trace(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {binary_, "trace"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, dir_);
+  }
+
+  // Runs `hoplab trace --json <args>`, expects success, and parses stdout.
+  json TraceJson(std::vector<std::string> args) {
+    args.insert(args.begin(), "--json");
+    const CommandResult run = Trace(args);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    if (!json::accept(run.out)) {
+      ADD_FAILURE() << "not JSON: " << run.out;
+      return json::object();
+    }
+    return json::parse(run.out);
+  }
+
+  // The addresses each hop answered from, one string a hop.
+  static std::vector<std::string> HopAddresses(const json& trace) {
+    std::vector<std::string> out;
+    for (const json& hop : trace["hops"]) {
+      std::string addresses;
+      for (const json& probe : hop["probes"]) {
+        addresses += probe["from"].is_null() ? std::string("*")
+                                             : probe["from"].get<std::string>();
+        addresses += " ";
+      }
+      out.push_back(addresses);
+    }
+    return out;
+  }
+
+  std::string binary_;
+  ScopedTempDir dir_;
+};
+
+TEST_F(TraceCliTest, PrintsTheGoldenTraceWithNames) {
+  const CommandResult run = Trace({"198.51.100.7"});
+
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, ReadText("tests/cli/golden/trace.txt"));
+  EXPECT_EQ(run.err, "");
+}
+
+TEST_F(TraceCliTest, PrintsTheGoldenTraceWithAddressesOnly) {
+  const CommandResult run = Trace({"-n", "198.51.100.7"});
+
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, ReadText("tests/cli/golden/trace-n.txt"));
+  EXPECT_EQ(run.err, "");
+}
+
+TEST_F(TraceCliTest, PrintsTheGoldenTraceAsJson) {
+  const CommandResult run = Trace({"--json", "198.51.100.7"});
+
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, ReadText("tests/cli/golden/trace.json"));
+  EXPECT_EQ(run.err, "");
+}
+
+TEST_F(TraceCliTest, RepeatsOutputAndCaptureByteForByte) {
+  ScopedTempDir first_dir;
+  ScopedTempDir second_dir;
+  const std::string first_pcap = first_dir.File("trace.pcap");
+  const std::string second_pcap = second_dir.File("trace.pcap");
+
+  const CommandResult first = Trace({"--pcap", first_pcap, "198.51.100.7"});
+  const CommandResult second = Trace({"--pcap", second_pcap, "198.51.100.7"});
+
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(first.out, second.out);
+  const std::vector<uint8_t> first_bytes = ReadFileBytes(first_pcap);
+  ASSERT_FALSE(first_bytes.empty());
+  EXPECT_TRUE(first_bytes == ReadFileBytes(second_pcap))
+      << "the two captures differ";
+}
+
+// The counts `-v` reports: "hoplab: N probes sent, M datagrams received..."
+struct Counters {
+  uint64_t num_sent = 0;
+  uint64_t num_received = 0;
+};
+
+Counters ParseCounters(const std::string& err) {
+  static const std::regex kLine(
+      R"(hoplab: (\d+) probes sent, (\d+) datagrams received)");
+  std::smatch match;
+  Counters counters;
+  if (std::regex_search(err, match, kLine)) {
+    counters.num_sent = std::stoull(match[1]);
+    counters.num_received = std::stoull(match[2]);
+  } else {
+    ADD_FAILURE() << "no counters in stderr: " << err;
+  }
+  return counters;
+}
+
+struct CaptureCountCase {
+  std::string name;
+  std::vector<std::string> flags;
+};
+
+void PrintTo(const CaptureCountCase& c, std::ostream* os) { *os << c.name; }
+
+class TraceCliCaptureTest
+    : public TraceCliTest,
+      public testing::WithParamInterface<CaptureCountCase> {};
+
+TEST_P(TraceCliCaptureTest, CapturesEveryProbeSentAndEveryReplyReceived) {
+  const std::string pcap = dir_.File("trace.pcap");
+  std::vector<std::string> args = GetParam().flags;
+  args.insert(args.end(), {"-v", "--pcap", pcap, "198.51.100.7"});
+
+  const CommandResult run = Trace(args);
+
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const Counters counters = ParseCounters(run.err);
+  auto read = ReadPcap(pcap);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->records.size(), counters.num_sent + counters.num_received);
+  uint64_t num_from_host = 0;
+  for (const testing_util::PcapRecord& record : read->records) {
+    ASSERT_GE(record.bytes.size(), 20u);
+    const crafter::Ipv4Address source((uint32_t{record.bytes[12]} << 24) |
+                                      (uint32_t{record.bytes[13]} << 16) |
+                                      (uint32_t{record.bytes[14]} << 8) |
+                                      uint32_t{record.bytes[15]});
+    num_from_host += source == kHost ? 1 : 0;
+  }
+  EXPECT_EQ(num_from_host, counters.num_sent);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Flags, TraceCliCaptureTest,
+    testing::Values(CaptureCountCase{"Defaults", {}},
+                    CaptureCountCase{"OneInFlight", {"-N", "1"}},
+                    CaptureCountCase{"ShortWait", {"-w", "0.005", "-m", "6"}}),
+    [](const testing::TestParamInfo<CaptureCountCase>& info) {
+      return info.param.name;
+    });
+
+TEST_F(TraceCliTest, StopsAtMaxHopsWithoutReachingTheTarget) {
+  const json trace = TraceJson({"-m", "3", "198.51.100.7"});
+
+  EXPECT_EQ(trace["reached"], false);
+  ASSERT_EQ(trace["hops"].size(), 3u);
+  EXPECT_EQ(trace["hops"][2]["ttl"], 3);
+
+  const CommandResult text = Trace({"-n", "-m", "3", "198.51.100.7"});
+  const std::vector<std::string> lines = Lines(text.out);
+  ASSERT_EQ(lines.size(), 4u) << text.out;
+  EXPECT_THAT(lines[0], HasSubstr(", 3 hops max,"));
+  EXPECT_THAT(lines[3], StartsWith(" 3  "));
+}
+
+TEST_F(TraceCliTest, SendsOneProbePerHopWithOneQuery) {
+  const json trace = TraceJson({"-q", "1", "198.51.100.7"});
+
+  EXPECT_EQ(trace["reached"], true);
+  ASSERT_FALSE(trace["hops"].empty());
+  for (const json& hop : trace["hops"]) {
+    EXPECT_EQ(hop["probes"].size(), 1u) << "hop " << hop["ttl"];
+  }
+
+  const CommandResult text = Trace({"-n", "-q", "1", "198.51.100.7"});
+  const std::vector<std::string> lines = Lines(text.out);
+  ASSERT_GT(lines.size(), 1u);
+  for (size_t i = 1; i < lines.size(); ++i) {
+    EXPECT_THAT(lines[i],
+                testing::MatchesRegex(R"( ?[0-9]+  [0-9.]+  [0-9.]+ ms)"))
+        << lines[i];
+  }
+}
+
+TEST_F(TraceCliTest, StartsAtTheFirstTtl) {
+  const json full = TraceJson({"198.51.100.7"});
+  const json from_four = TraceJson({"-f", "4", "198.51.100.7"});
+
+  ASSERT_GT(full["hops"].size(), 4u);
+  EXPECT_EQ(from_four["reached"], true);
+  ASSERT_EQ(from_four["hops"].size(), full["hops"].size() - 3);
+  EXPECT_EQ(from_four["hops"][0]["ttl"], 4);
+  const std::vector<std::string> all = HopAddresses(full);
+  EXPECT_EQ(HopAddresses(from_four),
+            std::vector<std::string>(all.begin() + 3, all.end()));
+
+  const CommandResult text = Trace({"-n", "-f", "4", "198.51.100.7"});
+  const std::vector<std::string> lines = Lines(text.out);
+  ASSERT_GT(lines.size(), 1u);
+  EXPECT_THAT(lines[1], StartsWith(" 4  "));
+}
+
+TEST_F(TraceCliTest, FindsTheSameHopsWithOneProbeInFlight) {
+  const json many = TraceJson({"198.51.100.7"});
+  const json one = TraceJson({"-N", "1", "198.51.100.7"});
+
+  EXPECT_EQ(one["reached"], true);
+  EXPECT_EQ(HopAddresses(one), HopAddresses(many));
+
+  // One in flight sends nothing past the target: 3 probes a hop exactly.
+  const CommandResult run = Trace({"-v", "-N", "1", "198.51.100.7"});
+  EXPECT_EQ(ParseCounters(run.err).num_sent, 3 * one["hops"].size());
+}
+
+TEST_F(TraceCliTest, PrintsStarsForHopsSlowerThanTheWait) {
+  // Hop 1 answers in about 0.5 ms, hop 2 in about 8 ms.
+  const CommandResult run =
+      Trace({"-n", "-w", "0.001", "-m", "4", "198.51.100.7"});
+
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<std::string> lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 5u) << run.out;
+  EXPECT_THAT(lines[1], StartsWith(" 1  192.0.2.1  "));
+  EXPECT_EQ(lines[2], " 2  * * *");
+  EXPECT_EQ(lines[3], " 3  * * *");
+  EXPECT_EQ(lines[4], " 4  * * *");
+  EXPECT_EQ(TraceJson({"-w", "0.001", "-m", "4", "198.51.100.7"})["reached"],
+            false);
+}
+
+struct BadUsageCase {
+  std::string name;
+  std::vector<std::string> args;
+  // What the one line on stderr must name.
+  std::string named;
+};
+
+void PrintTo(const BadUsageCase& c, std::ostream* os) { *os << c.name; }
+
+class TraceCliBadUsageTest : public TraceCliTest,
+                             public testing::WithParamInterface<BadUsageCase> {
+};
+
+TEST_P(TraceCliBadUsageTest, FailsWithOneLineNamingTheProblemAndNoOutput) {
+  const CommandResult run = Trace(GetParam().args);
+
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_EQ(run.out, "");
+  const std::vector<std::string> lines = Lines(run.err);
+  ASSERT_EQ(lines.size(), 1u) << run.err;
+  EXPECT_EQ(run.err.back(), '\n');
+  EXPECT_THAT(lines[0], StartsWith("hoplab: "));
+  EXPECT_THAT(lines[0], HasSubstr(GetParam().named));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Flags, TraceCliBadUsageTest,
+    testing::Values(
+        BadUsageCase{"MaxHopsZero", {"-m", "0", "198.51.100.7"}, "--max-hops"},
+        BadUsageCase{
+            "ElevenQueries", {"-q", "11", "198.51.100.7"}, "--queries"},
+        BadUsageCase{"ZeroWait", {"-w", "0", "198.51.100.7"}, "--wait"},
+        BadUsageCase{"FirstTtlAboveMaxHops",
+                     {"-f", "9", "-m", "3", "198.51.100.7"},
+                     "-f"},
+        BadUsageCase{"UnknownFlag", {"--bogus", "198.51.100.7"}, "--bogus"},
+        BadUsageCase{"MissingTarget", {}, "target"},
+        BadUsageCase{
+            "HostNameWithoutLive", {"www.example.com"}, "www.example.com"}),
+    [](const testing::TestParamInfo<BadUsageCase>& info) {
+      return info.param.name;
+    });
+
+TEST_F(TraceCliTest, FailsBeforeAnyOutputWhenThePcapCannotBeCreated) {
+  const std::string pcap = dir_.File("missing/trace.pcap");
+
+  const CommandResult run = Trace({"--pcap", pcap, "198.51.100.7"});
+
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_EQ(run.out, "");
+  const std::vector<std::string> lines = Lines(run.err);
+  ASSERT_EQ(lines.size(), 1u) << run.err;
+  EXPECT_THAT(lines[0], HasSubstr(pcap));
+}
+
+}  // namespace
+}  // namespace hoplab::cli
