@@ -186,8 +186,9 @@ int RunTraceCommand(const TraceCommandOptions& options) {
       std::chrono::duration<double>(options.wait_seconds));
   if (std::string problem = trace::ValidateTraceOptions(trace_options);
       !problem.empty()) {
+    // A usage error, like the range errors the flag parser reports.
     std::cerr << "hoplab: " << problem << "\n";
-    return 1;
+    return 2;
   }
 
   // Raw sockets first (and before any file is created), so that a missing

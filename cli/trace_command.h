@@ -34,7 +34,8 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options);
 
 // Runs the trace `options` describe, printing results on stdout and
 // diagnostics on stderr. Returns the process exit status: 0 when the trace
-// ran (whether or not it reached the target), 1 when it could not.
+// ran (whether or not it reached the target), 1 when it could not, 2 when
+// the options do not fit together (a usage error).
 int RunTraceCommand(const TraceCommandOptions& options);
 
 }  // namespace hoplab::cli

@@ -2,11 +2,8 @@
 // the built-in simulated network only. No test here passes --live, so none
 // sends a packet.
 
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -20,13 +17,13 @@
 #include <vector>
 
 #include "crafter/ipv4_address.h"
+#include "tests/integration/subprocess.h"
 #include "tests/replay/pcap_test_util.h"
-
-extern char** environ;
 
 namespace hoplab::cli {
 namespace {
 
+using integration::CommandResult;
 using nlohmann::json;
 using testing::HasSubstr;
 using testing::StartsWith;
@@ -38,55 +35,11 @@ using testing_util::ScopedTempDir;
 const crafter::Ipv4Address kHost =
     crafter::Ipv4Address::FromOctets(192, 0, 2, 100);
 
-struct CommandResult {
-  // The exit status, or -1 when the program did not exit normally.
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
 std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// Runs `argv` with stdin from /dev/null and stdout and stderr each into
-// its own file in `dir`, waits for it, and returns both and the status.
-CommandResult RunCommand(const std::vector<std::string>& argv,
-                         const ScopedTempDir& dir) {
-  const std::string out_path = dir.File("stdout");
-  const std::string err_path = dir.File("stderr");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<char*> args;
-  for (const std::string& arg : argv) {
-    args.push_back(const_cast<char*>(arg.c_str()));
-  }
-  args.push_back(nullptr);
-
-  CommandResult result;
-  pid_t pid = 0;
-  const int spawned =
-      posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) {
-    result.err = argv[0] + ": cannot start: " + std::strerror(spawned);
-    return result;
-  }
-  int status = 0;
-  if (waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
-  }
-  result.out = ReadText(out_path);
-  result.err = ReadText(err_path);
-  return result;
 }
 
 std::vector<std::string> Lines(const std::string& text) {
@@ -110,7 +63,7 @@ class TraceCliTest : public testing::Test {
   CommandResult Trace(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {binary_, "trace"};
     argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv, dir_);
+    return integration::RunCommand(argv);
   }
 
   // Runs `hoplab trace --json <args>`, expects success, and parses stdout.
