@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "crafter/byte_cursor.h"
 #include "crafter/check.h"
 #include "crafter/icmp.h"
 #include "crafter/ipv4.h"
@@ -63,8 +64,16 @@ IpProtocol ProtocolOf(ProbeMethod method) {
   return IpProtocol::kIcmp;
 }
 
+// Paris probes adjust the first two data bytes.
+constexpr size_t kChecksumAdjustSize = 2;
+
 bool IsBuildable(const ProbeSpec& spec, std::span<uint8_t> out) {
   const size_t headers_size = HeadersSize(spec.method);
+  if (spec.fixed_checksum.has_value() && spec.method != ProbeMethod::kTcp &&
+      (spec.packet_size < headers_size + kChecksumAdjustSize ||
+       (spec.method == ProbeMethod::kUdp && *spec.fixed_checksum == 0))) {
+    return false;
+  }
   return headers_size != 0 && spec.ip_id != 0 &&
          spec.packet_size >= headers_size && out.size() >= spec.packet_size;
 }
@@ -142,6 +151,11 @@ void FillPayload(std::span<uint8_t> payload, uint8_t first) {
   }
 }
 
+size_t ChecksumOffset(const ProbeSpec& spec) {
+  return spec.method == ProbeMethod::kIcmp ? kIcmpChecksumOffset
+                                           : kUdpChecksumOffset;
+}
+
 void PatchTransportChecksum(const ProbeSpec& spec,
                             std::span<uint8_t> transport) {
   switch (spec.method) {
@@ -155,6 +169,21 @@ void PatchTransportChecksum(const ProbeSpec& spec,
       PatchTcpChecksum(spec.source, spec.destination, transport);
       return;
   }
+}
+
+// Sets the first data word so that the transport checksum comes out as
+// `wanted`. With that word zero the checksum is C = ~S; the word w must
+// make ~(S + w) = wanted, so w = ~wanted + C in ones' complement
+// arithmetic (RFC 1071 §2(A): the sum is commutative, so where w sits does
+// not matter as long as it is 16-bit aligned, which data offset 8 is).
+void AdjustForChecksum(const ProbeSpec& spec, std::span<uint8_t> transport,
+                       size_t header_size, uint16_t wanted) {
+  StoreU16(transport, header_size, 0);
+  PatchTransportChecksum(spec, transport);
+  const uint16_t zero_word_checksum = LoadU16(transport, ChecksumOffset(spec));
+  uint32_t word = uint32_t{uint16_t(~wanted)} + zero_word_checksum;
+  word = (word & 0xffff) + (word >> 16);
+  StoreU16(transport, header_size, static_cast<uint16_t>(word));
 }
 
 }  // namespace
@@ -187,6 +216,9 @@ size_t BuildProbe(const ProbeSpec& spec, std::span<uint8_t> out) {
   FillPayload(transport.subspan(header_size),
               static_cast<uint8_t>(kPayloadPatternStart + pattern_skip));
 
+  if (spec.fixed_checksum.has_value() && spec.method != ProbeMethod::kTcp) {
+    AdjustForChecksum(spec, transport, header_size, *spec.fixed_checksum);
+  }
   PatchTransportChecksum(spec, transport);
   return spec.packet_size;
 }

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -47,6 +48,17 @@ struct ProbeSpec {
   uint16_t destination_port = 0;
   // TCP sequence number of the SYN.
   uint32_t tcp_sequence = 0;
+
+  // Paris traceroute (Augustin et al., IMC 2006): when set, the ICMP or UDP
+  // checksum comes out as this value whatever the other fields, because
+  // the first two data bytes absorb the difference. Per-flow load balancers
+  // hash the first 4 bytes past the IP header (ports, or ICMP type, code
+  // and checksum), so probes that differ only in ICMP sequence or UDP
+  // payload stay on one path, while a UDP checksum set per probe still
+  // tells them apart. Needs 2 data bytes (a packet_size of at least 30);
+  // for UDP the value must not be 0, which means "no checksum" (RFC 768).
+  // TCP probes ignore it: their sequence number varies outside the hash.
+  std::optional<uint16_t> fixed_checksum;
 };
 
 // Builds the whole datagram described by `spec` into `out`: IPv4 header
@@ -62,8 +74,9 @@ struct ProbeSpec {
 // field is written, so a raw socket with IP_HDRINCL sends these bytes
 // unchanged. Writes no more than `spec.packet_size` bytes and allocates
 // nothing. Returns the size written, or 0 when `out` is smaller than
-// `spec.packet_size`, the size is below the headers' size, or `spec.ip_id` is
-// zero.
+// `spec.packet_size`, the size is below the headers' size, `spec.ip_id` is
+// zero, or a fixed checksum has no 2 data bytes to adjust (or is 0 for
+// UDP).
 size_t BuildProbe(const ProbeSpec& spec, std::span<uint8_t> out);
 
 }  // namespace hoplab::crafter

@@ -103,6 +103,9 @@ Result<Reply, ParseError> ParseQuote(std::span<const uint8_t> quote,
                    data.ReadU16(&reply.probe.destination_port));
       if (reply.probe.method == ProbeMethod::kTcp) {
         HOPLAB_CHECK(data.ReadU32(&reply.probe.tcp_sequence));
+      } else {
+        // Length, then the checksum that tells Paris probes apart.
+        HOPLAB_CHECK(data.Skip(2) && data.ReadU16(&reply.probe.udp_checksum));
       }
       return reply;
   }
@@ -196,7 +199,8 @@ std::ostream& operator<<(std::ostream& os, const ProbeKey& key) {
                 << key.icmp_sequence;
     case ProbeMethod::kUdp:
       return os << ':' << key.source_port << " > " << key.destination << ':'
-                << key.destination_port;
+                << key.destination_port << " checksum 0x" << std::hex
+                << key.udp_checksum << std::dec;
     case ProbeMethod::kTcp:
       return os << ':' << key.source_port << " > " << key.destination << ':'
                 << key.destination_port << " seq " << key.tcp_sequence;

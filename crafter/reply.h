@@ -27,6 +27,9 @@ struct ProbeKey {
   uint16_t icmp_sequence = 0;
   uint16_t source_port = 0;
   uint16_t destination_port = 0;
+  // UDP: the probe's checksum, quoted within the 8 bytes RFC 792 promises;
+  // Paris probes differ only there.
+  uint16_t udp_checksum = 0;
   // TCP: the probe's sequence number (quoted, or the reply's ACK minus 1).
   // Only 8 quoted bytes guarantee it for TCP (RFC 792).
   uint32_t tcp_sequence = 0;

@@ -12,6 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "crafter/byte_cursor.h"
+#include "crafter/checksum.h"
+#include "crafter/icmp.h"
+#include "crafter/udp.h"
+
 namespace hoplab::crafter {
 namespace {
 
@@ -292,6 +297,44 @@ TEST(BuildProbeTest, NamesEveryMethod) {
   EXPECT_EQ(ProbeMethodName(ProbeMethod::kIcmp), "icmp");
   EXPECT_EQ(ProbeMethodName(ProbeMethod::kUdp), "udp");
   EXPECT_EQ(ProbeMethodName(ProbeMethod::kTcp), "tcp");
+}
+
+// Paris probes: the checksum stays put while the sequence (ICMP) or the
+// port-independent probe number (UDP) changes, and libtins, recomputing
+// every checksum, still writes the same bytes.
+TEST(BuildProbeTest, KeepsAFixedIcmpChecksumAcrossSequenceNumbers) {
+  for (int sequence : {0, 1, 2, 1000, 65535}) {
+    ProbeSpec spec = SpecFor(ProbeMethod::kIcmp, 60);
+    spec.icmp_sequence = static_cast<uint16_t>(sequence);
+    spec.fixed_checksum = 0x1234;
+    const std::vector<uint8_t> bytes = Build(spec);
+    EXPECT_EQ(LoadU16(bytes, 20 + kIcmpChecksumOffset), 0x1234)
+        << "sequence " << sequence;
+    EXPECT_TRUE(VerifyChecksum(std::span(bytes).subspan(20)));
+    ExpectLibtinsReserializesTheSameBytes(bytes);
+  }
+}
+
+TEST(BuildProbeTest, SetsTheUdpChecksumItIsAsked) {
+  for (int wanted : {1, 0x8000, 0x8001, 0xfffe, 0xffff}) {
+    ProbeSpec spec = SpecFor(ProbeMethod::kUdp, 60);
+    spec.fixed_checksum = static_cast<uint16_t>(wanted);
+    const std::vector<uint8_t> bytes = Build(spec);
+    EXPECT_EQ(LoadU16(bytes, 20 + kUdpChecksumOffset), wanted)
+        << "wanted " << wanted;
+    ExpectLibtinsReserializesTheSameBytes(bytes);
+  }
+}
+
+TEST(BuildProbeTest, RefusesAFixedChecksumWithoutRoomToAdjust) {
+  ProbeSpec spec = SpecFor(ProbeMethod::kUdp, 29);
+  spec.fixed_checksum = 0x8000;
+  std::array<uint8_t, 64> out{};
+  EXPECT_EQ(BuildProbe(spec, out), 0u);
+  spec.packet_size = 30;
+  EXPECT_EQ(BuildProbe(spec, out), 30u);
+  spec.fixed_checksum = 0;
+  EXPECT_EQ(BuildProbe(spec, out), 0u);
 }
 
 }  // namespace

@@ -34,14 +34,17 @@ std::vector<uint8_t> Copy(std::span<const uint8_t> bytes) {
   return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
+// The captured probes carry the unfinished checksum that checksum offload
+// leaves in a capture taken on the sender (the pseudo-header sum).
 ProbeKey UdpKey(Ipv4Address destination, uint16_t source_port,
-                uint16_t destination_port) {
+                uint16_t destination_port, uint16_t checksum) {
   ProbeKey key;
   key.method = ProbeMethod::kUdp;
   key.source = kSource;
   key.destination = destination;
   key.source_port = source_port;
   key.destination_port = destination_port;
+  key.udp_checksum = checksum;
   return key;
 }
 
@@ -133,8 +136,8 @@ TEST(ParseReplyTest, ParsesNetUnreachableQuotingUdp) {
   EXPECT_EQ(reply->kind, ReplyKind::kDestinationUnreachable);
   EXPECT_EQ(reply->icmp_code, static_cast<uint8_t>(UnreachableCode::kNet));
   EXPECT_EQ(reply->responder, Ipv4Address::FromOctets(10, 201, 0, 2));
-  EXPECT_EQ(reply->probe,
-            UdpKey(Ipv4Address::FromOctets(10, 201, 99, 1), 46876, 33434));
+  EXPECT_EQ(reply->probe, UdpKey(Ipv4Address::FromOctets(10, 201, 99, 1), 46876,
+                                 33434, 0x78cd));
   EXPECT_EQ(reply->quote_size, 60u);
   EXPECT_TRUE(reply->checksum_ok);
 }
@@ -147,7 +150,7 @@ TEST(ParseReplyTest, ParsesAdministrativelyProhibitedQuotingUdp) {
             static_cast<uint8_t>(UnreachableCode::kCommunicationProhibited));
   EXPECT_EQ(reply->responder, Ipv4Address::FromOctets(10, 201, 3, 2));
   EXPECT_EQ(reply->reply_ttl, 61);
-  EXPECT_EQ(reply->probe, UdpKey(kTarget, 38839, 33446));
+  EXPECT_EQ(reply->probe, UdpKey(kTarget, 38839, 33446, 0x1ace));
   EXPECT_TRUE(reply->checksum_ok);
 }
 
@@ -157,7 +160,7 @@ TEST(ParseReplyTest, ParsesPortUnreachableFromTheTarget) {
   EXPECT_EQ(reply->kind, ReplyKind::kDestinationUnreachable);
   EXPECT_EQ(reply->icmp_code, static_cast<uint8_t>(UnreachableCode::kPort));
   EXPECT_EQ(reply->responder, kTarget);
-  EXPECT_EQ(reply->probe, UdpKey(kTarget, 40658, 33449));
+  EXPECT_EQ(reply->probe, UdpKey(kTarget, 40658, 33449, 0x1ace));
   EXPECT_EQ(reply->quoted_ttl, 1);
   EXPECT_TRUE(reply->checksum_ok);
 }
@@ -264,7 +267,7 @@ TEST(ParseReplyTest, ReportsABadIcmpChecksumWithoutFailing) {
   Result<Reply, ParseError> reply = ParseReply(bytes);
   ASSERT_TRUE(reply.ok()) << reply.error();
   EXPECT_FALSE(reply->checksum_ok);
-  EXPECT_EQ(reply->probe, UdpKey(kTarget, 40658, 33449));
+  EXPECT_EQ(reply->probe, UdpKey(kTarget, 40658, 33449, 0x1ace));
 }
 
 TEST(ParseReplyTest, ReportsABadTcpChecksumWithoutFailing) {
@@ -332,7 +335,7 @@ TEST(ParseReplyTest, ReadsTheNextHopMtuOfFragmentationNeeded) {
   EXPECT_EQ(reply->kind, ReplyKind::kDestinationUnreachable);
   EXPECT_EQ(reply->icmp_code, 4);
   EXPECT_EQ(reply->next_hop_mtu, 1400);
-  EXPECT_EQ(reply->probe, UdpKey(kTarget, 40658, 33449));
+  EXPECT_EQ(reply->probe, UdpKey(kTarget, 40658, 33449, 0x1ace));
 }
 
 TEST(ParseReplyTest, RejectsOurOwnEchoRequest) {
@@ -445,8 +448,9 @@ TEST(ProbeKeyTest, PrintsDecodedFields) {
   icmp << IcmpKey(11177, 1);
   EXPECT_EQ(icmp.str(), "icmp 10.201.0.1 > 10.201.5.2 id 11177 seq 1");
   std::ostringstream udp;
-  udp << UdpKey(kTarget, 40658, 33449);
-  EXPECT_EQ(udp.str(), "udp 10.201.0.1:40658 > 10.201.5.2:33449");
+  udp << UdpKey(kTarget, 40658, 33449, 0x1ace);
+  EXPECT_EQ(udp.str(),
+            "udp 10.201.0.1:40658 > 10.201.5.2:33449 checksum 0x1ace");
   std::ostringstream tcp;
   tcp << TcpKey(kSource, kTarget, 45711, 80, 7);
   EXPECT_EQ(tcp.str(), "tcp 10.201.0.1:45711 > 10.201.5.2:80 seq 7");
