@@ -7,30 +7,12 @@
 
 #include "crafter/check.h"
 #include "crafter/icmp.h"
+#include "trace/probe_identity.h"
 
 namespace hoplab::trace {
 namespace {
 
 using crafter::ReplyKind;
-
-// Sizes of the headers a probe of each method carries.
-constexpr uint16_t kIcmpProbeMinSize = 28;
-constexpr uint16_t kUdpProbeMinSize = 28;
-constexpr uint16_t kTcpProbeMinSize = 40;
-// traceroute(8) accepts packet lengths up to 65000.
-constexpr uint16_t kMaxProbeSize = 65000;
-
-uint16_t MinProbeSize(crafter::ProbeMethod method) {
-  switch (method) {
-    case crafter::ProbeMethod::kIcmp:
-      return kIcmpProbeMinSize;
-    case crafter::ProbeMethod::kUdp:
-      return kUdpProbeMinSize;
-    case crafter::ProbeMethod::kTcp:
-      return kTcpProbeMinSize;
-  }
-  return kTcpProbeMinSize;
-}
 
 // Whether `reply` ends the trace at its hop, as traceroute(8) ends it: the
 // destination answered, or something refused to forward further.
@@ -58,42 +40,11 @@ bool ReachedDestination(const crafter::Reply& reply,
 
 }  // namespace
 
-std::string ValidateTraceOptions(const TraceOptions& options) {
-  if (options.first_ttl < 1) {
-    return "first TTL (-f) must be 1..255, got 0";
-  }
-  if (options.max_ttl < 1) {
-    return "max TTL (-m) must be 1..255, got 0";
-  }
-  if (options.first_ttl > options.max_ttl) {
-    return "first TTL (-f) " + std::to_string(options.first_ttl) +
-           " exceeds max TTL (-m) " + std::to_string(options.max_ttl);
-  }
-  if (options.num_queries < 1 || options.num_queries > kMaxNumQueries) {
-    return "probes per hop (-q) must be 1..10, got " +
-           std::to_string(options.num_queries);
-  }
-  if (options.max_in_flight < 1) {
-    return "probes in flight (-N) must be at least 1, got " +
-           std::to_string(options.max_in_flight);
-  }
-  if (options.wait <= Duration::zero()) {
-    return "wait (-w) must be more than 0 seconds";
-  }
-  const uint16_t min_size = MinProbeSize(options.method);
-  if (options.packet_size < min_size || options.packet_size > kMaxProbeSize) {
-    return "packet length must be " + std::to_string(min_size) + "..65000 " +
-           "for " + std::string(crafter::ProbeMethodName(options.method)) +
-           " probes, got " + std::to_string(options.packet_size);
-  }
-  if (options.destination.IsUnspecified()) {
-    return "the destination must not be 0.0.0.0";
-  }
-  return "";
-}
-
 Engine::Engine(Transport& transport, const Clock& clock, TraceOptions options)
-    : transport_(transport), clock_(clock), options_(std::move(options)) {
+    : transport_(transport),
+      clock_(clock),
+      options_(std::move(options)),
+      identity_(options_) {
   HOPLAB_CHECK(ValidateTraceOptions(options_).empty());
   const size_t num_hops = size_t{options_.max_ttl} - options_.first_ttl + 1;
   end_ = num_hops * static_cast<size_t>(options_.num_queries);
@@ -110,9 +61,9 @@ uint8_t Engine::TtlOf(size_t index) const {
 
 Result<TraceResult> Engine::Run() {
   while (!AllDone()) {
-    // Step 1: keep up to -N probes in flight, in TTL order.
-    while (next_to_send_ < end_ &&
-           num_in_flight_ < size_t(options_.max_in_flight)) {
+    // Step 1: keep up to -N probes in flight, in TTL order, at least -z
+    // apart.
+    while (CanSendMore() && NextSendTime() <= clock_.Now()) {
       if (Status sent = SendProbe(next_to_send_); !sent.ok()) {
         return Error{sent.message()};
       }
@@ -135,19 +86,11 @@ Result<TraceResult> Engine::Run() {
 }
 
 Status Engine::SendProbe(size_t index) {
-  crafter::ProbeSpec spec;
-  spec.method = options_.method;
-  spec.source = options_.source;
-  spec.destination = options_.destination;
-  spec.ttl = TtlOf(index);
-  spec.tos = options_.tos;
-  spec.ip_id = static_cast<uint16_t>(options_.first_ip_id + index);
-  if (spec.ip_id == 0) {
-    spec.ip_id = 1;
+  uint16_t ip_id = static_cast<uint16_t>(options_.first_ip_id + index);
+  if (ip_id == 0) {
+    ip_id = 1;
   }
-  spec.packet_size = options_.packet_size;
-  spec.icmp_id = options_.icmp_id;
-  spec.icmp_sequence = static_cast<uint16_t>(options_.first_sequence + index);
+  const crafter::ProbeSpec spec = identity_.SpecFor(index, TtlOf(index), ip_id);
   const size_t size = crafter::BuildProbe(spec, buffer_);
   HOPLAB_CHECK(size == options_.packet_size);
 
@@ -157,6 +100,7 @@ Status Engine::SendProbe(size_t index) {
   }
   probes_[index].ttl = spec.ttl;
   probes_[index].sent_at = *sent_at;
+  last_sent_at_ = *sent_at;
   states_[index] = ProbeState::kInFlight;
   ++num_in_flight_;
   num_sent_ = std::max(num_sent_, index + 1);
@@ -189,32 +133,16 @@ void Engine::HandleDatagram(const ReceivedDatagram& datagram) {
 }
 
 ptrdiff_t Engine::MatchProbe(const crafter::Reply& reply) const {
-  const crafter::ProbeKey& key = reply.probe;
-  if (key.method != options_.method) {
-    return -1;
+  crafter::ProbeKey key = reply.probe;
+  // A host may answer from another of its addresses; an ICMP error quotes
+  // the destination the probe was sent to.
+  if (reply.kind == ReplyKind::kEchoReply ||
+      reply.kind == ReplyKind::kTcpSynAck ||
+      reply.kind == ReplyKind::kTcpReset) {
+    key.destination = options_.destination;
   }
-  // An Echo Reply may come from another address of the destination host;
-  // an error quotes the destination the probe was sent to.
-  if (reply.kind != ReplyKind::kEchoReply &&
-      key.destination != options_.destination) {
-    return -1;
-  }
-  switch (options_.method) {
-    case crafter::ProbeMethod::kIcmp: {
-      if (key.icmp_id != options_.icmp_id) {
-        return -1;
-      }
-      // Sequence numbers wrap at 2^16; the unsigned difference does too.
-      const size_t index =
-          uint16_t(key.icmp_sequence - options_.first_sequence);
-      return index < num_sent_ ? ptrdiff_t(index) : -1;
-    }
-    case crafter::ProbeMethod::kUdp:
-    case crafter::ProbeMethod::kTcp:
-      // TODO(#3): match UDP ports and checksum, TCP ports and sequence.
-      return -1;
-  }
-  return -1;
+  const std::optional<size_t> index = identity_.IndexOf(key);
+  return index.has_value() && *index < num_sent_ ? ptrdiff_t(*index) : -1;
 }
 
 void Engine::RecordReply(size_t index, const crafter::Reply& reply,
@@ -252,10 +180,37 @@ void Engine::RecordReply(size_t index, const crafter::Reply& reply,
   next_to_send_ = std::min(next_to_send_, end_);
 }
 
+Duration Engine::WaitFor(size_t index) const {
+  // traceroute(8) adds 1 ms to the round trip it scales, so that very short
+  // round trips do not expire probes at once.
+  constexpr Duration kWaitPrecision = std::chrono::milliseconds(1);
+  const auto scaled = [&](Duration rtt, double factor) {
+    return std::min(options_.wait, std::chrono::duration_cast<Duration>(
+                                       (rtt + kWaitPrecision) * factor));
+  };
+  const size_t queries = size_t(options_.num_queries);
+  const size_t hop_start = index / queries * queries;
+  if (options_.wait_here > 0) {
+    for (size_t i = hop_start; i < hop_start + queries; ++i) {
+      if (states_[i] == ProbeState::kAnswered) {
+        return scaled(probes_[i].rtt, options_.wait_here);
+      }
+    }
+  }
+  if (options_.wait_near > 0) {
+    for (size_t i = hop_start + queries; i < num_sent_; ++i) {
+      if (states_[i] == ProbeState::kAnswered) {
+        return scaled(probes_[i].rtt, options_.wait_near);
+      }
+    }
+  }
+  return options_.wait;
+}
+
 void Engine::ExpireProbes(TimePoint now) {
   for (size_t i = oldest_pending_; i < next_to_send_; ++i) {
     if (states_[i] == ProbeState::kInFlight &&
-        probes_[i].sent_at + options_.wait <= now) {
+        probes_[i].sent_at + WaitFor(i) <= now) {
       states_[i] = ProbeState::kLost;
       --num_in_flight_;
     }
@@ -268,12 +223,27 @@ void Engine::ExpireProbes(TimePoint now) {
 }
 
 TimePoint Engine::NextDeadline() const {
+  std::optional<TimePoint> deadline;
   for (size_t i = oldest_pending_; i < next_to_send_; ++i) {
     if (states_[i] == ProbeState::kInFlight) {
-      return probes_[i].sent_at + options_.wait;
+      const TimePoint expiry = probes_[i].sent_at + WaitFor(i);
+      deadline = deadline ? std::min(*deadline, expiry) : expiry;
     }
   }
-  return clock_.Now();
+  if (CanSendMore()) {
+    const TimePoint next_send = NextSendTime();
+    deadline = deadline ? std::min(*deadline, next_send) : next_send;
+  }
+  return deadline.value_or(clock_.Now());
+}
+
+bool Engine::CanSendMore() const {
+  return next_to_send_ < end_ &&
+         num_in_flight_ < size_t(options_.max_in_flight);
+}
+
+TimePoint Engine::NextSendTime() const {
+  return num_sent_ == 0 ? clock_.Now() : last_sent_at_ + options_.send_interval;
 }
 
 bool Engine::AllDone() const { return oldest_pending_ >= end_; }

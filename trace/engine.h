@@ -16,43 +16,11 @@
 #include "crafter/result.h"
 #include "trace/clock.h"
 #include "trace/hop.h"
+#include "trace/probe_identity.h"
+#include "trace/trace_options.h"
 #include "trace/transport.h"
 
 namespace hoplab::trace {
-
-// traceroute(8) defaults: -f 1, -m 30, -q 3, -N 16, -w 5.
-inline constexpr uint8_t kDefaultFirstTtl = 1;
-inline constexpr uint8_t kDefaultMaxTtl = 30;
-inline constexpr int kDefaultNumQueries = 3;
-inline constexpr int kDefaultMaxInFlight = 16;
-inline constexpr Duration kDefaultWait = std::chrono::seconds(5);
-// traceroute(8) allows at most 10 probes per hop.
-inline constexpr int kMaxNumQueries = 10;
-
-struct TraceOptions {
-  crafter::ProbeMethod method = crafter::ProbeMethod::kIcmp;
-  crafter::Ipv4Address source;
-  crafter::Ipv4Address destination;
-  uint8_t first_ttl = kDefaultFirstTtl;
-  uint8_t max_ttl = kDefaultMaxTtl;
-  int num_queries = kDefaultNumQueries;
-  int max_in_flight = kDefaultMaxInFlight;
-  // How long a probe waits for its reply before it counts as lost.
-  Duration wait = kDefaultWait;
-  uint16_t packet_size = crafter::kDefaultProbeSize;
-  uint8_t tos = 0;
-  // ICMP identifier shared by every probe of the trace; traceroute(8) uses
-  // its process id.
-  uint16_t icmp_id = 1;
-  // Probe k (counting from 0) carries ICMP sequence first_sequence + k.
-  uint16_t first_sequence = 1;
-  // Probe k carries IP id first_ip_id + k, skipping zero.
-  uint16_t first_ip_id = 1;
-};
-
-// Returns an error message naming the option and the accepted range, or an
-// empty string when the options are usable.
-std::string ValidateTraceOptions(const TraceOptions& options);
 
 class Engine {
  public:
@@ -82,9 +50,16 @@ class Engine {
   // The index of the probe `reply` answers, or -1.
   ptrdiff_t MatchProbe(const crafter::Reply& reply) const;
   void RecordReply(size_t index, const crafter::Reply& reply, TimePoint at);
+  // How long probe `index` waits, by -w MAX,HERE,NEAR and the replies so
+  // far.
+  Duration WaitFor(size_t index) const;
   void ExpireProbes(TimePoint now);
-  // The earliest deadline among probes in flight.
+  // The earliest of the probes' expiries and the next send.
   TimePoint NextDeadline() const;
+  // Whether the window and the trace's end allow another probe.
+  bool CanSendMore() const;
+  // When -z allows the next probe to leave.
+  TimePoint NextSendTime() const;
   bool AllDone() const;
   // Moves completed hops, in order, from probes_ into result_.hops.
   void FlushCompletedHops();
@@ -92,6 +67,7 @@ class Engine {
   Transport& transport_;
   const Clock& clock_;
   TraceOptions options_;
+  ProbeIdentity identity_;
   HopCallback on_hop_;
 
   std::vector<uint8_t> buffer_;
@@ -102,6 +78,7 @@ class Engine {
   size_t next_to_send_ = 0;
   // Probes [0, num_sent_) went out; replies to those past end_ are late.
   size_t num_sent_ = 0;
+  TimePoint last_sent_at_;
   size_t num_in_flight_ = 0;
   // Every probe before this index is answered or lost.
   size_t oldest_pending_ = 0;

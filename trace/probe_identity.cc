@@ -1,0 +1,96 @@
+#include "trace/probe_identity.h"
+
+namespace hoplab::trace {
+
+using crafter::ProbeMethod;
+
+uint16_t ProbeIdentity::ParisIcmpChecksum() const {
+  const uint16_t value = static_cast<uint16_t>(options_.icmp_id ^ 0x5a5a);
+  return value == 0 || value == 0xffff ? uint16_t{0x5a5a} : value;
+}
+
+crafter::ProbeSpec ProbeIdentity::SpecFor(size_t index, uint8_t ttl,
+                                          uint16_t ip_id) const {
+  crafter::ProbeSpec spec;
+  spec.method = options_.method;
+  spec.source = options_.source;
+  spec.destination = options_.destination;
+  spec.ttl = ttl;
+  spec.tos = options_.tos;
+  spec.ip_id = ip_id;
+  spec.dont_fragment = options_.dont_fragment;
+  spec.packet_size = options_.packet_size;
+  const auto k16 = static_cast<uint16_t>(index);
+  switch (options_.method) {
+    case ProbeMethod::kIcmp:
+      spec.icmp_id = options_.icmp_id;
+      spec.icmp_sequence = static_cast<uint16_t>(options_.first_sequence + k16);
+      if (options_.paris) {
+        spec.fixed_checksum = ParisIcmpChecksum();
+      }
+      break;
+    case ProbeMethod::kUdp:
+      spec.source_port = options_.source_port;
+      spec.destination_port = options_.destination_port;
+      if (options_.paris) {
+        spec.fixed_checksum = static_cast<uint16_t>(kParisFirstChecksum + k16);
+      } else {
+        spec.destination_port =
+            static_cast<uint16_t>(options_.destination_port + k16);
+      }
+      break;
+    case ProbeMethod::kTcp:
+      spec.source_port = options_.source_port;
+      spec.destination_port = options_.destination_port;
+      spec.tcp_sequence = options_.tcp_sequence;
+      if (options_.paris) {
+        spec.tcp_sequence =
+            options_.tcp_sequence + static_cast<uint32_t>(index);
+      } else {
+        spec.source_port = static_cast<uint16_t>(options_.source_port + k16);
+      }
+      break;
+  }
+  return spec;
+}
+
+std::optional<size_t> ProbeIdentity::IndexOf(
+    const crafter::ProbeKey& key) const {
+  if (key.method != options_.method ||
+      key.destination != options_.destination) {
+    return std::nullopt;
+  }
+  // Unsigned differences wrap as the fields do.
+  switch (options_.method) {
+    case ProbeMethod::kIcmp:
+      if (key.icmp_id != options_.icmp_id) {
+        return std::nullopt;
+      }
+      return uint16_t(key.icmp_sequence - options_.first_sequence);
+    case ProbeMethod::kUdp:
+      if (key.source_port != options_.source_port) {
+        return std::nullopt;
+      }
+      if (options_.paris) {
+        if (key.destination_port != options_.destination_port) {
+          return std::nullopt;
+        }
+        return uint16_t(key.udp_checksum - kParisFirstChecksum);
+      }
+      return uint16_t(key.destination_port - options_.destination_port);
+    case ProbeMethod::kTcp:
+      if (key.destination_port != options_.destination_port) {
+        return std::nullopt;
+      }
+      if (options_.paris) {
+        if (key.source_port != options_.source_port) {
+          return std::nullopt;
+        }
+        return size_t{key.tcp_sequence - options_.tcp_sequence};
+      }
+      return uint16_t(key.source_port - options_.source_port);
+  }
+  return std::nullopt;
+}
+
+}  // namespace hoplab::trace

@@ -1,0 +1,77 @@
+// TraceOptions: everything that shapes one trace, with traceroute(8)'s
+// defaults.
+
+#ifndef HOPLAB_TRACE_TRACE_OPTIONS_H_
+#define HOPLAB_TRACE_TRACE_OPTIONS_H_
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "crafter/ipv4_address.h"
+#include "crafter/probe.h"
+#include "trace/clock.h"
+
+namespace hoplab::trace {
+
+// traceroute(8) defaults: -f 1, -m 30, -q 3, -N 16, -w 5.
+inline constexpr uint8_t kDefaultFirstTtl = 1;
+inline constexpr uint8_t kDefaultMaxTtl = 30;
+inline constexpr int kDefaultNumQueries = 3;
+inline constexpr int kDefaultMaxInFlight = 16;
+inline constexpr Duration kDefaultWait = std::chrono::seconds(5);
+// traceroute(8) allows at most 10 probes per hop.
+inline constexpr int kMaxNumQueries = 10;
+
+// traceroute(8)'s -w HERE and NEAR defaults, and its base ports: 33434
+// for UDP (the traditional start of the unused range; RFC 792 leaves
+// ports to the application), 80 for TCP.
+inline constexpr double kDefaultWaitHere = 3.0;
+inline constexpr double kDefaultWaitNear = 10.0;
+inline constexpr uint16_t kDefaultUdpPort = 33434;
+inline constexpr uint16_t kDefaultTcpPort = 80;
+
+struct TraceOptions {
+  crafter::ProbeMethod method = crafter::ProbeMethod::kIcmp;
+  crafter::Ipv4Address source;
+  crafter::Ipv4Address destination;
+  uint8_t first_ttl = kDefaultFirstTtl;
+  uint8_t max_ttl = kDefaultMaxTtl;
+  int num_queries = kDefaultNumQueries;
+  int max_in_flight = kDefaultMaxInFlight;
+  // traceroute(8)'s -w MAX,HERE,NEAR: a probe waits at most `wait`, but no
+  // more than `wait_here` times the round trip of a reply from its own hop,
+  // or else `wait_near` times that of a reply from a later hop, once one
+  // has come back. A factor of 0 turns its rule off.
+  Duration wait = kDefaultWait;
+  double wait_here = kDefaultWaitHere;
+  double wait_near = kDefaultWaitNear;
+  // traceroute(8)'s -z: the least time between two probes.
+  Duration send_interval{0};
+  uint16_t packet_size = crafter::kDefaultProbeSize;
+  uint8_t tos = 0;
+  bool dont_fragment = false;
+  // Keep every probe in one flow (Paris traceroute): see ProbeIdentity.
+  bool paris = false;
+  // ICMP identifier shared by every probe of the trace; traceroute(8) uses
+  // its process id.
+  uint16_t icmp_id = 1;
+  // Probe k (counting from 0) carries ICMP sequence first_sequence + k.
+  uint16_t first_sequence = 1;
+  // Probe k carries IP id first_ip_id + k, skipping zero.
+  uint16_t first_ip_id = 1;
+  // UDP: the source port, and the first destination port (-p). TCP: the
+  // destination port (-p), and the first source port (--sport).
+  uint16_t source_port = 1;
+  uint16_t destination_port = kDefaultUdpPort;
+  // TCP: the sequence number of the SYNs (Paris: of the first SYN).
+  uint32_t tcp_sequence = 1;
+};
+
+// Returns an error message naming the option and the accepted range, or an
+// empty string when the options are usable.
+std::string ValidateTraceOptions(const TraceOptions& options);
+
+}  // namespace hoplab::trace
+
+#endif  // HOPLAB_TRACE_TRACE_OPTIONS_H_
