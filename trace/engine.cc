@@ -243,7 +243,10 @@ bool Engine::CanSendMore() const {
 }
 
 TimePoint Engine::NextSendTime() const {
-  return num_sent_ == 0 ? clock_.Now() : last_sent_at_ + options_.send_interval;
+  // Nothing holds back the first probe. The epoch, not clock_.Now(): Run
+  // compares this with a second reading of a clock that moves, and the
+  // order in which the two are read is unspecified.
+  return num_sent_ == 0 ? TimePoint() : last_sent_at_ + options_.send_interval;
 }
 
 bool Engine::AllDone() const { return oldest_pending_ >= end_; }
