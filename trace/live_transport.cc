@@ -2,20 +2,21 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/icmp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
+#include <iterator>
 #include <string>
 #include <utility>
 
 #include "crafter/ipv4.h"
+#include "trace/socket_io.h"
 
 namespace hoplab::trace {
 namespace {
@@ -30,25 +31,31 @@ constexpr uint16_t kAnyPort = 33434;
 // requests of other hosts.
 constexpr uint8_t kWantedIcmpTypes[] = {0, 3, 4, 11, 12};
 
-std::string ErrnoText(int error) { return std::strerror(error); }
+// TCP flag bits in byte 13 of the TCP header (RFC 9293 §3.1).
+constexpr uint32_t kTcpFlagRst = 0x04;
+constexpr uint32_t kTcpFlagsSynAck = 0x12;
 
-// A file descriptor closed when it goes out of scope, unless released.
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  ~ScopedFd() {
-    if (fd_ >= 0) {
-      close(fd_);
-    }
-  }
-
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
+// The classic BPF program (socket(7), SO_ATTACH_FILTER) of the TCP receive
+// socket. A raw socket's packet starts at the IPv4 header; the program
+// finds the TCP header through IHL and keeps a segment when RST is set, or
+// SYN and ACK both are. Every other segment of the host stays out of the
+// socket's buffer.
+//
+//   ldxb 4*([0]&0xf)      X = IPv4 header size
+//   ldb  [x+13]           A = TCP flags
+//   jset #RST, keep       a reset, with or without ACK
+//   and  #SYN|ACK
+//   jeq  #SYN|ACK, keep, drop
+//   keep: ret #0xffffffff (the whole segment)
+//   drop: ret #0
+constexpr sock_filter kTcpReplyFilter[] = {
+    BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+    BPF_STMT(BPF_LD | BPF_B | BPF_IND, 13),
+    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, kTcpFlagRst, 2, 0),
+    BPF_STMT(BPF_ALU | BPF_AND | BPF_K, kTcpFlagsSynAck),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kTcpFlagsSynAck, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+    BPF_STMT(BPF_RET | BPF_K, 0),
 };
 
 // Opens SOCK_RAW for `protocol`; `name` spells the call for messages.
@@ -65,18 +72,24 @@ Result<int> OpenRawSocket(int protocol, const char* name) {
   return fd;
 }
 
-Status SetIntOption(int fd, int level, int option, int value,
-                    const char* name) {
-  if (setsockopt(fd, level, option, &value, sizeof(value)) != 0) {
-    return Error{std::string("setsockopt(") + name + "): " + ErrnoText(errno)};
+// Binds `fd` to the source address and the interface that `options` name.
+Status BindAsOptionsSay(int fd, const LiveOptions& options) {
+  if (!options.interface.empty()) {
+    if (Status s = BindToInterface(fd, options.interface); !s.ok()) {
+      return s;
+    }
+  }
+  if (options.source.has_value()) {
+    return BindToAddress(fd, *options.source);
   }
   return Status::Ok();
 }
 
-// Opens the ICMP receive socket: kernel receive timestamps, a buffer for
-// bursts of replies, and the type filter.
-Result<int> OpenIcmpReceiveSocket(const LiveOptions& options) {
-  Result<int> opened = OpenRawSocket(IPPROTO_ICMP, "IPPROTO_ICMP");
+// Opens a raw receive socket for `protocol`: kernel receive timestamps, a
+// buffer for bursts of replies, bound as `options` say.
+Result<int> OpenReceiveSocket(int protocol, const char* name,
+                              const LiveOptions& options) {
+  Result<int> opened = OpenRawSocket(protocol, name);
   if (!opened.ok()) {
     return opened.error();
   }
@@ -92,53 +105,35 @@ Result<int> OpenIcmpReceiveSocket(const LiveOptions& options) {
       !s.ok()) {
     return Error{s.message()};
   }
+  if (Status s = BindAsOptionsSay(fd.get(), options); !s.ok()) {
+    return Error{s.message()};
+  }
+  return fd.release();
+}
 
+Status SetIcmpTypeFilter(int fd) {
   // A set bit blocks its type.
   icmp_filter filter{};
   filter.data = ~uint32_t{0};
   for (uint8_t type : kWantedIcmpTypes) {
     filter.data &= ~(uint32_t{1} << type);
   }
-  if (setsockopt(fd.get(), SOL_RAW, ICMP_FILTER, &filter, sizeof(filter)) !=
-      0) {
+  if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &filter, sizeof(filter)) != 0) {
     return Error{std::string("setsockopt(ICMP_FILTER): ") + ErrnoText(errno)};
   }
-  return fd.release();
+  return Status::Ok();
 }
 
-TimePoint FromTimespec(const timespec& time) {
-  return TimePoint(std::chrono::seconds(time.tv_sec) +
-                   std::chrono::nanoseconds(time.tv_nsec));
-}
-
-// The SO_TIMESTAMPNS control message of `message`, if it carries one.
-std::optional<TimePoint> KernelTimestamp(msghdr& message) {
-  for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr;
-       c = CMSG_NXTHDR(&message, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
-        c->cmsg_len >= CMSG_LEN(sizeof(timespec))) {
-      timespec time{};
-      std::memcpy(&time, CMSG_DATA(c), sizeof(time));
-      return FromTimespec(time);
-    }
+Status SetTcpReplyFilter(int fd) {
+  sock_fprog program{};
+  program.len = static_cast<unsigned short>(std::size(kTcpReplyFilter));
+  program.filter = const_cast<sock_filter*>(kTcpReplyFilter);
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) !=
+      0) {
+    return Error{std::string("setsockopt(SO_ATTACH_FILTER): ") +
+                 ErrnoText(errno)};
   }
-  return std::nullopt;
-}
-
-timespec ToTimespec(Duration duration) {
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(duration);
-  timespec out{};
-  out.tv_sec = static_cast<time_t>(seconds.count());
-  out.tv_nsec = static_cast<long>((duration - seconds).count());
-  return out;
-}
-
-sockaddr_in ToSockaddr(crafter::Ipv4Address address, uint16_t port) {
-  sockaddr_in out{};
-  out.sin_family = AF_INET;
-  out.sin_port = htons(port);
-  out.sin_addr.s_addr = htonl(address.value());
-  return out;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -158,12 +153,28 @@ Result<std::unique_ptr<LiveTransport>> LiveTransport::Open(
       !s.ok()) {
     return Error{s.message()};
   }
+  if (Status s = BindAsOptionsSay(transport->send_fd_, options); !s.ok()) {
+    return Error{s.message()};
+  }
 
-  Result<int> icmp_fd = OpenIcmpReceiveSocket(options);
+  Result<int> icmp_fd =
+      OpenReceiveSocket(IPPROTO_ICMP, "IPPROTO_ICMP", options);
   if (!icmp_fd.ok()) {
     return icmp_fd.error();
   }
   transport->receive_fds_.push_back(*icmp_fd);
+  if (Status s = SetIcmpTypeFilter(*icmp_fd); !s.ok()) {
+    return Error{s.message()};
+  }
+
+  Result<int> tcp_fd = OpenReceiveSocket(IPPROTO_TCP, "IPPROTO_TCP", options);
+  if (!tcp_fd.ok()) {
+    return tcp_fd.error();
+  }
+  transport->receive_fds_.push_back(*tcp_fd);
+  if (Status s = SetTcpReplyFilter(*tcp_fd); !s.ok()) {
+    return Error{s.message()};
+  }
   return transport;
 }
 
@@ -254,11 +265,16 @@ Result<std::optional<ReceivedDatagram>> LiveTransport::Receive(
   }
 }
 
-Result<crafter::Ipv4Address> PickSourceAddress(
-    crafter::Ipv4Address destination) {
+Result<crafter::Ipv4Address> PickSourceAddress(crafter::Ipv4Address destination,
+                                               const std::string& interface) {
   ScopedFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) {
     return Error{"socket(AF_INET, SOCK_DGRAM): " + ErrnoText(errno)};
+  }
+  if (!interface.empty()) {
+    if (Status s = BindToInterface(fd.get(), interface); !s.ok()) {
+      return Error{s.message()};
+    }
   }
 
   sockaddr_in to = ToSockaddr(destination, kAnyPort);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,15 +30,29 @@ struct LiveOptions {
   // SO_RCVBUF of each receive socket. Replies to a whole window of probes
   // in flight arrive in a burst; the kernel drops what does not fit.
   int receive_buffer_size = 256 * 1024;
+  // The address the probes leave from (traceroute -s, or the one
+  // PickSourceAddress found). When set, every socket is bound to it, so
+  // the kernel hands the receive sockets only datagrams addressed to it;
+  // Open fails when it is not an address of this host.
+  std::optional<crafter::Ipv4Address> source;
+  // traceroute -i: every socket is bound to this interface
+  // (SO_BINDTODEVICE), so probes leave through it and only replies that
+  // arrive on it are read. Empty: any interface.
+  std::string interface;
 };
 
 class LiveTransport final : public Transport {
  public:
-  // Opens the sending socket (SOCK_RAW, IPPROTO_RAW, IP_HDRINCL) and the
-  // ICMP receive socket (SOCK_RAW, IPPROTO_ICMP, SO_TIMESTAMPNS). Fails
+  // Opens the sending socket (SOCK_RAW, IPPROTO_RAW, IP_HDRINCL) and two
+  // receive sockets with SO_TIMESTAMPNS: SOCK_RAW IPPROTO_ICMP for ICMP
+  // replies, and SOCK_RAW IPPROTO_TCP for the TCP method's SYN-ACK and RST
+  // replies, whose socket filter passes only segments with RST or with
+  // both SYN and ACK set (the kernel copies every TCP segment it receives
+  // to a raw TCP socket). Fails
   // with exactly kLiveNeedsPrivilegeMessage when the kernel refuses a raw
   // socket for lack of privilege (EPERM, EACCES); with "socket(...): why"
-  // or "setsockopt(...): why" otherwise.
+  // "setsockopt(...): why", "bind to 10.0.0.1: why" or
+  // "SO_BINDTODEVICE eth9: why" otherwise.
   static Result<std::unique_ptr<LiveTransport>> Open(
       const LiveOptions& options);
 
@@ -74,20 +89,20 @@ class LiveTransport final : public Transport {
   Result<std::optional<ReceivedDatagram>> ReadOne(int fd);
 
   int send_fd_ = -1;
-  // Raw receive sockets polled together: ICMP now.
-  // TODO(#3): add a raw IPPROTO_TCP socket for the TCP method's SYN-ACK and
-  // RST replies.
+  // Raw receive sockets polled together: ICMP, then TCP.
   std::vector<int> receive_fds_;
   std::unique_ptr<std::array<uint8_t, kMaxDatagramSize>> buffer_ =
       std::make_unique<std::array<uint8_t, kMaxDatagramSize>>();
 };
 
 // The source address the kernel's routing picks for traffic to
-// `destination`: connects a UDP socket (which sends nothing) and reads its
-// local address. Fails with "no route to 10.0.0.1: why" when the kernel
-// has no route, or with the failing call and errno's text.
+// `destination`, through `interface` when it is not empty: connects a UDP
+// socket (which sends nothing) and reads its local address. Fails with "no
+// route to 10.0.0.1: why" when the kernel has no route, with
+// "SO_BINDTODEVICE eth9: why" for an interface it cannot bind to, or with
+// the failing call and errno's text.
 Result<crafter::Ipv4Address> PickSourceAddress(
-    crafter::Ipv4Address destination);
+    crafter::Ipv4Address destination, const std::string& interface = "");
 
 }  // namespace hoplab::trace
 
