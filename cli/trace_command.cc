@@ -21,6 +21,7 @@
 #include "sim/random.h"
 #include "sim/sim_transport.h"
 #include "sim/virtual_clock.h"
+#include "trace/datagram_transport.h"
 #include "trace/live_transport.h"
 #include "trace/name_resolver.h"
 
@@ -66,18 +67,85 @@ Result<Ipv4Address> ResolveTarget(const std::string& target, bool live) {
   return resolved;
 }
 
+// The source address and interface of a live trace: -s as given (it must
+// be a dotted quad), else the one the kernel's routing picks for the
+// destination through -i's interface.
+Result<trace::LiveOptions> LiveOptionsFor(const TraceCommandOptions& options,
+                                          Ipv4Address destination) {
+  trace::LiveOptions live;
+  live.interface = options.interface;
+  if (!options.source_address.empty()) {
+    auto given = Ipv4Address::Parse(options.source_address);
+    if (!given.has_value()) {
+      return Error{"hoplab: -s " + options.source_address +
+                   ": expected an IPv4 address"};
+    }
+    live.source = *given;
+    return live;
+  }
+  auto picked = trace::PickSourceAddress(destination, options.interface);
+  if (!picked.ok()) {
+    return Error{"hoplab: " + picked.error().message};
+  }
+  live.source = *picked;
+  return live;
+}
+
+// A live transport for `method`: raw sockets where the kernel grants them,
+// else the unprivileged path of the methods that have one. `path` names
+// the one opened, for -v.
+Result<std::unique_ptr<trace::Transport>> OpenLiveTransport(
+    crafter::ProbeMethod method, const trace::LiveOptions& live,
+    std::string& path) {
+  auto raw = trace::LiveTransport::Open(live);
+  if (raw.ok()) {
+    path = "raw sockets (IP_HDRINCL out; raw ICMP and TCP sockets in)";
+    return std::unique_ptr<trace::Transport>(std::move(raw).value());
+  }
+  if (raw.error().message != trace::kLiveNeedsPrivilegeMessage) {
+    return Error{"hoplab: " + raw.error().message};
+  }
+  if (!trace::DatagramTransport::Supports(method)) {
+    return Error{"hoplab: --live with " +
+                 std::string(crafter::ProbeMethodName(method)) +
+                 " probes needs root or CAP_NET_RAW (raw sockets); -U and -I "
+                 "run without"};
+  }
+  auto datagram = trace::DatagramTransport::Open(method, live);
+  if (!datagram.ok()) {
+    return Error{std::string(trace::kLiveNeedsPrivilegeMessage) +
+                 ", or for -I a ping socket: " + datagram.error().message};
+  }
+  path = method == crafter::ProbeMethod::kIcmp
+             ? "unprivileged (ICMP ping socket)"
+             : "unprivileged (UDP socket with IP_RECVERR)";
+  return std::unique_ptr<trace::Transport>(std::move(datagram).value());
+}
+
 Result<Wiring> WireLive(const TraceCommandOptions& options,
                         trace::TraceOptions& trace_options) {
   Wiring wiring;
-  auto transport = trace::LiveTransport::Open(trace::LiveOptions{});
+  auto live = LiveOptionsFor(options, trace_options.destination);
+  if (!live.ok()) {
+    return live.error();
+  }
+  std::string path;
+  auto transport = OpenLiveTransport(trace_options.method, *live, path);
   if (!transport.ok()) {
     return transport.error();
   }
-  auto source = trace::PickSourceAddress(trace_options.destination);
-  if (!source.ok()) {
-    return Error{"hoplab: " + source.error().message};
+  if (options.verbosity > 0) {
+    std::fprintf(stderr, "hoplab: live path: %s\n", path.c_str());
+    if (!options.pcap_path.empty() && path.rfind("unprivileged", 0) == 0) {
+      // README, "Live traces and privilege": how such a capture reads.
+      std::fprintf(stderr,
+                   "hoplab: %s holds the probes as hoplab built them (the "
+                   "kernel chose their IP id) and replies rebuilt from what "
+                   "the kernel reported (outer IP id 0)\n",
+                   options.pcap_path.c_str());
+    }
   }
-  trace_options.source = *source;
+  trace_options.source = *live->source;
   // traceroute(8) identifies its ICMP probes by its process id.
   trace_options.icmp_id = static_cast<uint16_t>(getpid() & 0xffff);
   std::random_device entropy;

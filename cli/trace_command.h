@@ -20,6 +20,11 @@ struct TraceCommandOptions {
   bool json = false;
   int verbosity = 0;
   std::string pcap_path;
+  // -s ADDR: the source address of the probes (a dotted quad); empty: the
+  // one the kernel's routing picks.
+  std::string source_address;
+  // -i IFACE: the interface probes leave through; empty: any.
+  std::string interface;
   // Seeds the simulated network's jitter; ignored by --live, which says so.
   uint64_t seed = 1;
   int first_ttl = trace::kDefaultFirstTtl;
