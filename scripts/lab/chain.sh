@@ -6,6 +6,23 @@
 #                            PREFIX-dst, joined by veth pairs
 #   chain.sh down PREFIX     removes every namespace of PREFIX; idempotent
 #
+# Cases on a chain that is up, each idempotent (running it again changes
+# nothing) and undone by "clear" or "down":
+#
+#   chain.sh silence PREFIX K   router K drops the Time Exceeded it sends
+#                               (traceroute shows "* * *" at hop K)
+#   chain.sh prohibit PREFIX K  router K rejects what it would forward to
+#                               the target with ICMP Destination
+#                               Unreachable, code 13 (traceroute's "!X")
+#   chain.sh listen PREFIX PORT the target listens on TCP port PORT
+#                               (socat), so a TCP SYN draws a SYN-ACK
+#   chain.sh clear PREFIX       undoes every case above
+#
+# The rules live in nftables tables of their own ("hoplab_silence",
+# "hoplab_prohibit") inside the router's namespace; the listener is a
+# socat process inside the target's namespace, ended by "clear" and
+# "down".
+#
 #   PREFIX-src --link 0-- PREFIX-r1 --link 1-- ... PREFIX-rN --link N-- PREFIX-dst
 #
 # Link k (k = 0..N) is 10.201.k.0/24: the node on its source side has
@@ -35,7 +52,8 @@ set -euo pipefail
 readonly kMaxRouters=250
 
 usage() {
-  echo "usage: chain.sh up PREFIX N | chain.sh down PREFIX" >&2
+  echo "usage: chain.sh up PREFIX N | down PREFIX | silence PREFIX K |" \
+    "prohibit PREFIX K | listen PREFIX PORT | clear PREFIX" >&2
   exit 2
 }
 
@@ -154,6 +172,122 @@ up() {
   trap - EXIT INT TERM
 }
 
+# The number of routers of the chain PREFIX that is up; fails when none is.
+num_routers() {
+  local prefix=$1 namespaces n
+  namespaces=$(list_namespaces "$prefix")
+  n=$(grep -c -E -- "-r[0-9]+$" <<<"$namespaces" || true)
+  if ((n == 0)) || ! grep -q -- "-dst$" <<<"$namespaces"; then
+    echo "chain.sh: no chain '$prefix' is up" >&2
+    exit 1
+  fi
+  echo "$n"
+}
+
+# Router K of the chain PREFIX, checked to exist.
+router_of() {
+  local prefix=$1 k=$2 n
+  n=$(num_routers "$prefix")
+  if [[ ! "$k" =~ ^[0-9]+$ ]] || ((k < 1 || k > n)); then
+    echo "chain.sh: router '$k' is not one of 1 to $n" >&2
+    exit 2
+  fi
+  echo "${prefix}-r${k}"
+}
+
+# Replaces nftables table TABLE in namespace NS by one holding BODY, in one
+# transaction; declaring the table first lets the delete succeed when it
+# is new.
+replace_table() {
+  local ns=$1 table=$2 body=$3
+  in_ns "$ns" nft -f - <<EOF
+table ip ${table}
+delete table ip ${table}
+table ip ${table} {
+${body}
+}
+EOF
+}
+
+delete_table() {
+  local ns=$1 table=$2
+  if in_ns "$ns" nft list table ip "$table" >/dev/null 2>&1; then
+    in_ns "$ns" nft delete table ip "$table"
+  fi
+}
+
+# Router K drops the ICMP Time Exceeded it originates; what it forwards
+# passes (the output hook sees only locally generated packets).
+silence() {
+  local prefix=$1 ns
+  ns=$(router_of "$prefix" "$2")
+  replace_table "$ns" hoplab_silence "  chain output {
+    type filter hook output priority 0; policy accept;
+    icmp type time-exceeded drop
+  }"
+}
+
+# Router K answers what it would forward to the target with Destination
+# Unreachable code 13, Communication Administratively Prohibited (RFC 1812
+# §5.2.7.1). A probe whose TTL expires at K still draws Time Exceeded: the
+# TTL check comes before the forward hook.
+prohibit() {
+  local prefix=$1 ns n
+  ns=$(router_of "$prefix" "$2")
+  n=$(num_routers "$prefix")
+  replace_table "$ns" hoplab_prohibit "  chain forward {
+    type filter hook forward priority 0; policy accept;
+    ip daddr 10.201.${n}.2 reject with icmp type admin-prohibited
+  }"
+}
+
+# Whether something in NS listens on TCP port PORT.
+is_listening() {
+  local ns=$1 port=$2
+  [[ -n "$(in_ns "$ns" ss -H -t -l -n "sport = :${port}")" ]]
+}
+
+# The target listens on TCP port PORT through socat, which forks a child
+# per connection that ends at once. traceroute's SYNs never complete a
+# connection: the tracing host resets every SYN-ACK.
+listen() {
+  local prefix=$1 port=$2 n ns i
+  if [[ ! "$port" =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
+    echo "chain.sh: port '$port' is not one of 1 to 65535" >&2
+    exit 2
+  fi
+  n=$(num_routers "$prefix")
+  ns="${prefix}-dst"
+  if is_listening "$ns" "$port"; then
+    return 0
+  fi
+  in_ns "$ns" setsid socat \
+    "TCP-LISTEN:${port},bind=10.201.${n}.2,reuseaddr,fork" SYSTEM:true \
+    </dev/null >/dev/null 2>&1 &
+  for ((i = 0; i < 50; i++)); do
+    if is_listening "$ns" "$port"; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "chain.sh: socat did not listen on port $port in $ns" >&2
+  exit 1
+}
+
+# Undoes silence, prohibit and listen.
+clear_cases() {
+  local prefix=$1 n i pid
+  n=$(num_routers "$prefix")
+  for ((i = 1; i <= n; i++)); do
+    delete_table "${prefix}-r${i}" hoplab_silence
+    delete_table "${prefix}-r${i}" hoplab_prohibit
+  done
+  # Nothing but the listener runs in the target's namespace.
+  for pid in $(ip netns pids "${prefix}-dst" 2>/dev/null); do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+}
+
 main() {
   (($# >= 2)) || usage
   local command=$1 prefix=$2
@@ -171,6 +305,14 @@ main() {
     down)
       (($# == 2)) || usage
       down "$prefix"
+      ;;
+    silence | prohibit | listen)
+      (($# == 3)) || usage
+      "$command" "$prefix" "$3"
+      ;;
+    clear)
+      (($# == 2)) || usage
+      clear_cases "$prefix"
       ;;
     *)
       usage
