@@ -9,10 +9,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # The tests compare hoplab with the real tools in network namespaces.
   iproute2 traceroute tcpdump iputils-ping
-  # The lab's cases: nftables for a silent or a rejecting router, socat for
-  # a listening TCP port, setpriv (util-linux) for traces as an ordinary
-  # user.
-  nftables socat util-linux
+  # The lab: ethtool for real checksums on veth links, nftables for a
+  # silent or a rejecting router, socat for a listening TCP port, setpriv
+  # (util-linux) for traces as an ordinary user.
+  ethtool nftables socat util-linux
 )
 
 missing=()

@@ -39,7 +39,8 @@
 #
 # Inside the namespaces (and only there): lo is up, IPv6 is off (no
 # neighbour discovery or MLD noise on the links), routers forward
-# (ip_forward=1), and no node rate-limits ICMP errors (icmp_ratelimit=0).
+# (ip_forward=1), no node rate-limits ICMP errors (icmp_ratelimit=0), and
+# no veth end offloads transmit checksums (ethtool -K tx off).
 #
 # Everything is created inside namespaces named after PREFIX, so runs with
 # different prefixes never collide and nothing touches the host's own
@@ -127,6 +128,12 @@ create_link() {
   ip -n "$far" addr add "10.201.${k}.2/24" dev west0
   ip -n "$near" link set east0 up
   ip -n "$far" link set west0 up
+  # veth leaves TCP and UDP checksums to a "hardware" that never fills
+  # them: a SYN-ACK would reach the source with only its pseudo-header
+  # sum. With transmit offload off, every node computes its checksums
+  # and the link carries what a real wire would.
+  in_ns "$near" ethtool -K east0 tx off >/dev/null
+  in_ns "$far" ethtool -K west0 tx off >/dev/null
 }
 
 # Router i (1..n): forwards, and routes every link it is not on toward the
