@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "crafter/probe.h"
+#include "crafter/reply.h"
 #include "gtest/gtest.h"
 
 namespace hoplab::trace {
@@ -150,6 +152,42 @@ TEST_F(PrivilegedLiveTransportTest, EchoToLoopbackComesBackWithKernelTime) {
   EXPECT_EQ((*reply)[9], 1) << "protocol";
   EXPECT_GE(received_at, *sent_at);
   EXPECT_LE(received_at, SystemClock().Now());
+}
+
+// A SYN to a loopback port nothing listens on draws the kernel's RST,
+// which the raw TCP receive socket hands out whole.
+TEST_F(PrivilegedLiveTransportTest, SynToClosedLoopbackPortDrawsReset) {
+  constexpr uint16_t kSourcePort = 47001;
+  crafter::ProbeSpec spec;
+  spec.method = crafter::ProbeMethod::kTcp;
+  spec.source = kLoopback;
+  spec.destination = kLoopback;
+  spec.ttl = 64;
+  spec.source_port = kSourcePort;
+  // Port 1 (tcpmux) is not served on any machine this suite runs on.
+  spec.destination_port = 1;
+  spec.tcp_sequence = 0x686c0001;
+  std::array<uint8_t, crafter::kDefaultProbeSize> syn{};
+  ASSERT_EQ(crafter::BuildProbe(spec, syn), syn.size());
+
+  auto sent_at = transport_->Send(syn);
+  ASSERT_TRUE(sent_at.ok()) << sent_at.error().message;
+
+  // Other replies may arrive on the host's loopback; wait for this RST.
+  TimePoint deadline = *sent_at + milliseconds(2000);
+  for (;;) {
+    auto received = transport_->Receive(deadline);
+    ASSERT_TRUE(received.ok()) << received.error().message;
+    ASSERT_TRUE(received->has_value()) << "no RST within 2 s";
+    auto reply = crafter::ParseReply((*received)->bytes);
+    if (reply.ok() && reply->kind == crafter::ReplyKind::kTcpReset &&
+        reply->probe.source_port == kSourcePort) {
+      EXPECT_EQ(reply->probe.destination_port, 1);
+      EXPECT_EQ(reply->probe.tcp_sequence, spec.tcp_sequence);
+      EXPECT_GE((*received)->at, *sent_at);
+      return;
+    }
+  }
 }
 
 TEST_F(PrivilegedLiveTransportTest, SendRejectsBytesThatAreNotIpv4) {
