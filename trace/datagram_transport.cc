@@ -342,9 +342,12 @@ Result<TimePoint> DatagramTransport::Send(std::span<const uint8_t> datagram) {
 DatagramTransport::SentProbe* DatagramTransport::FindProbe(
     const Socket& socket, Ipv4Address destination, uint16_t destination_port,
     std::span<const uint8_t> quoted) {
-  // UDP: the kernel reports the quoted UDP data. ICMP: the quoted Echo
-  // message, whose identifier is the socket's; the sequence and the data
-  // after the header tell the probe.
+  // UDP: the kernel reports the quoted UDP data, not the UDP header. ICMP:
+  // the quoted Echo message, whose identifier is the socket's; the
+  // sequence and the data after the header tell the probe. Where a router
+  // quoted only 8 bytes, UDP probes that differ only in their data (Paris)
+  // all fit, and the oldest unanswered one is taken (README, "Known
+  // limitations").
   const bool icmp = method_ == ProbeMethod::kIcmp;
   if (icmp && quoted.size() < crafter::kIcmpHeaderSize) {
     return nullptr;
