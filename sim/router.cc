@@ -1,9 +1,14 @@
 #include "sim/router.h"
 
+#include <algorithm>
+
 #include "crafter/byte_cursor.h"
 #include "crafter/checksum.h"
 #include "crafter/icmp.h"
 #include "crafter/ipv4.h"
+#include "crafter/tcp.h"
+#include "crafter/tcp_reply.h"
+#include "sim/random.h"
 
 namespace hoplab::sim {
 namespace {
@@ -34,6 +39,28 @@ std::vector<uint8_t> BuildError(const RouterProfile& profile,
   spec.offending = datagram;
   std::vector<uint8_t> out(kMaxErrorBuffer);
   out.resize(crafter::BuildIcmpError(spec, out));
+  return out;
+}
+
+std::vector<uint8_t> BuildTcpAnswer(const RouterProfile& profile,
+                                    uint16_t ip_id,
+                                    std::span<const uint8_t> datagram,
+                                    size_t header_size) {
+  if (datagram.size() < header_size + crafter::kTcpMinHeaderSize) {
+    return {};
+  }
+  const uint16_t port = crafter::LoadU16(datagram, header_size + 2);
+  crafter::TcpReplySpec spec;
+  spec.port_open =
+      std::find(profile.open_tcp_ports.begin(), profile.open_tcp_ports.end(),
+                port) != profile.open_tcp_ports.end();
+  spec.ttl = profile.initial_ttl;
+  spec.ip_id = ip_id;
+  // The initial sequence number follows from the SYN's, so runs repeat.
+  spec.initial_sequence = static_cast<uint32_t>(
+      SeededRandom::Mix(crafter::LoadU32(datagram, header_size + 4)));
+  std::vector<uint8_t> out(kMaxErrorBuffer);
+  out.resize(crafter::BuildTcpReply(datagram, spec, out));
   return out;
 }
 
@@ -82,8 +109,7 @@ std::vector<uint8_t> BuildHostAnswer(const RouterProfile& profile,
           profile, host, ip_id, crafter::IcmpType::kDestinationUnreachable,
           static_cast<uint8_t>(crafter::UnreachableCode::kPort), datagram);
     case crafter::IpProtocol::kTcp:
-      // TODO(#3): answer SYN probes with SYN-ACK or RST.
-      return {};
+      return BuildTcpAnswer(profile, ip_id, datagram, header->header_size());
   }
   return {};
 }

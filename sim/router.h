@@ -21,6 +21,9 @@ struct RouterProfile {
   uint8_t initial_ttl = 64;
   uint8_t error_tos = 0xc0;
   size_t max_error_size = crafter::kRfc1812MaxErrorSize;
+  // A destination host answers TCP SYNs to these ports with SYN-ACK and to
+  // any other with RST-ACK.
+  std::vector<uint16_t> open_tcp_ports = {22, 80, 443};
 };
 
 // Forwards `datagram` in place: when its TTL is above 1, decrements it and
@@ -40,8 +43,9 @@ std::vector<uint8_t> BuildTimeExceeded(const RouterProfile& profile,
                                        std::span<const uint8_t> datagram);
 
 // What the destination host `host` answers to `datagram`: an Echo Reply to
-// an Echo Request, Port Unreachable to UDP. Empty when the host stays
-// silent (anything else).
+// an Echo Request, Port Unreachable to UDP, SYN-ACK or RST-ACK to a TCP SYN
+// (by `profile.open_tcp_ports`). Empty when the host stays silent
+// (anything else).
 std::vector<uint8_t> BuildHostAnswer(const RouterProfile& profile,
                                      crafter::Ipv4Address host, uint16_t ip_id,
                                      std::span<const uint8_t> datagram);

@@ -4,6 +4,7 @@
 #include <tins/icmp.h>
 #include <tins/ip.h>
 #include <tins/rawpdu.h>
+#include <tins/tcp.h>
 
 #include <cstdint>
 #include <ostream>
@@ -13,6 +14,7 @@
 #include "crafter/checksum.h"
 #include "crafter/ipv4.h"
 #include "crafter/probe.h"
+#include "crafter/reply.h"
 #include "sim/random.h"
 
 namespace hoplab::sim {
@@ -255,10 +257,37 @@ TEST(BuildHostAnswerTest, AnswersUdpWithPortUnreachableQuotingTheDatagram) {
                        Tins::ICMP::DEST_UNREACHABLE, 3, probe);
 }
 
-TEST(BuildHostAnswerTest, StaysSilentForTcpAndForBytesThatAreNotIpv4) {
-  EXPECT_TRUE(
-      BuildHostAnswer(RouterProfile{}, kTarget, 1, Probe(ProbeMethod::kTcp, 3))
-          .empty());
+TEST(BuildHostAnswerTest, AnswersASynToAClosedPortWithResetAck) {
+  const std::vector<uint8_t> answer =
+      BuildHostAnswer(RouterProfile{}, kTarget, 1, Probe(ProbeMethod::kTcp, 3));
+
+  auto reply = crafter::ParseReply(answer);
+  ASSERT_TRUE(reply.ok()) << reply.error();
+  EXPECT_EQ(reply->kind, crafter::ReplyKind::kTcpReset);
+  EXPECT_EQ(reply->responder, kTarget);
+  EXPECT_EQ(reply->probe.source_port, 40000);
+  EXPECT_EQ(reply->probe.destination_port, 33434);
+  EXPECT_TRUE(reply->checksum_ok);
+}
+
+TEST(BuildHostAnswerTest, AnswersASynToAListeningPortWithSynAck) {
+  RouterProfile profile;
+  profile.open_tcp_ports = {33434};
+  const std::vector<uint8_t> answer =
+      BuildHostAnswer(profile, kTarget, 1, Probe(ProbeMethod::kTcp, 3));
+
+  auto reply = crafter::ParseReply(answer);
+  ASSERT_TRUE(reply.ok()) << reply.error();
+  EXPECT_EQ(reply->kind, crafter::ReplyKind::kTcpSynAck);
+  EXPECT_EQ(reply->reply_ttl, 64);
+  EXPECT_TRUE(reply->checksum_ok);
+  Tins::IP dissected(answer.data(), static_cast<uint32_t>(answer.size()));
+  const Tins::TCP& tcp = dissected.rfind_pdu<Tins::TCP>();
+  EXPECT_EQ(tcp.flags(), Tins::TCP::SYN | Tins::TCP::ACK);
+  EXPECT_EQ(tcp.mss(), 1460);
+}
+
+TEST(BuildHostAnswerTest, StaysSilentForBytesThatAreNotIpv4) {
   EXPECT_TRUE(BuildHostAnswer(RouterProfile{}, kTarget, 1,
                               std::vector<uint8_t>(40, 0x55))
                   .empty());
