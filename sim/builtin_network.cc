@@ -4,6 +4,7 @@
 #include <chrono>
 #include <utility>
 
+#include "crafter/byte_cursor.h"
 #include "crafter/ipv4.h"
 
 namespace hoplab::sim {
@@ -57,7 +58,7 @@ BuiltinNetwork::BuiltinNetwork(uint64_t seed) : random_(seed) {}
 std::vector<PathNode> BuiltinNetwork::PathTo(Ipv4Address destination) {
   std::vector<PathNode> path;
   for (const FixedHop& hop : kFixedHops) {
-    path.push_back(PathNode{hop.address, hop.name, hop.latency});
+    path.push_back(PathNode{hop.address, hop.name, hop.latency, {}});
   }
 
   // Transit hops: the first two depend on the destination's /8, the next
@@ -79,18 +80,36 @@ std::vector<PathNode> BuiltinNetwork::PathTo(Ipv4Address destination) {
       octet = octet % 254 + 1;
     }
     const Ipv4Address address(kTransitPrefix | octet);
-    path.push_back(PathNode{address, TransitName(address),
-                            microseconds(500 + (hash >> 16) % 6000)});
+    path.push_back(PathNode{address,
+                            TransitName(address),
+                            microseconds(500 + (hash >> 16) % 6000),
+                            {}});
+  }
+  // The first transit hop is balanced over two routers: the one chosen
+  // above and its neighbour address.
+  PathNode& balanced = path[std::size(kFixedHops)];
+  const uint32_t first_octet = TransitOctet(balanced.address);
+  balanced.ecmp_alternate =
+      Ipv4Address(kTransitPrefix | (first_octet % 254 + 1));
+  for (size_t i = std::size(kFixedHops) + 1; i < path.size(); ++i) {
+    if (path[i].address == balanced.ecmp_alternate) {
+      // Rare: the neighbour is also a later hop; balance to nothing then.
+      balanced.ecmp_alternate = Ipv4Address();
+    }
   }
 
   // A destination that is one of the routers ends the path there.
   for (size_t i = 0; i < path.size(); ++i) {
-    if (path[i].address == destination) {
+    if (path[i].address == destination ||
+        path[i].ecmp_alternate == destination) {
+      path[i].address = destination;
+      path[i].ecmp_alternate = Ipv4Address();
       path.resize(i + 1);
       return path;
     }
   }
-  path.push_back(PathNode{destination, "", microseconds(300 + (value & 0xff))});
+  path.push_back(
+      PathNode{destination, "", microseconds(300 + (value & 0xff)), {}});
   return path;
 }
 
@@ -120,8 +139,13 @@ void BuiltinNetwork::Send(std::span<const uint8_t> datagram,
   // Each router decrements the TTL; the one where it expires answers. The
   // last node is the destination host, which answers whatever the TTL.
   trace::Duration one_way{0};
+  const bool alternate = TakesAlternate(in_flight_, header->header_size());
   for (size_t i = 0; i < path.size(); ++i) {
-    const PathNode& node = path[i];
+    PathNode node = path[i];
+    if (alternate && !node.ecmp_alternate.IsUnspecified()) {
+      node.address = node.ecmp_alternate;
+      node.latency += microseconds(300);
+    }
     one_way += node.latency;
     const bool is_destination = i + 1 == path.size();
     std::vector<uint8_t> reply;
@@ -145,6 +169,19 @@ void BuiltinNetwork::Send(std::span<const uint8_t> datagram,
     }
     return;
   }
+}
+
+bool BuiltinNetwork::TakesAlternate(std::span<const uint8_t> datagram,
+                                    size_t header_size) {
+  // Source and destination addresses, protocol, 4 bytes past the header.
+  uint64_t flow = crafter::LoadU32(datagram, 12);
+  flow = SeededRandom::Mix(flow ^
+                           (uint64_t{crafter::LoadU32(datagram, 16)} << 32));
+  flow ^= uint64_t{datagram[9]} << 56;
+  if (datagram.size() >= header_size + 4) {
+    flow ^= crafter::LoadU32(datagram, header_size);
+  }
+  return (SeededRandom::Mix(flow) & 1) != 0;
 }
 
 uint16_t BuiltinNetwork::NextIpId(Ipv4Address node) {

@@ -27,6 +27,9 @@ struct PathNode {
   std::string name;
   // One-way latency of the link that reaches this node.
   trace::Duration latency{0};
+  // When set, a per-flow load balancer before this hop sends some flows to
+  // this second router instead (equal-cost multipath, RFC 2992).
+  crafter::Ipv4Address ecmp_alternate;
 };
 
 class BuiltinNetwork final : public Network, public trace::NameResolver {
@@ -48,10 +51,17 @@ class BuiltinNetwork final : public Network, public trace::NameResolver {
 
   // The routers between the tracing host and `destination`, in order,
   // followed by the destination itself. Between 5 and 11 routers; a
-  // destination that is one of those routers ends the path there.
+  // destination that is one of those routers ends the path there. The
+  // first transit hop (hop 4) is a pair of routers behind a per-flow load
+  // balancer.
   static std::vector<PathNode> PathTo(crafter::Ipv4Address destination);
 
  private:
+  // Which of a balanced hop's routers the flow of `datagram` takes: a hash
+  // of addresses, protocol, and the 4 bytes after the IP header (ports, or
+  // ICMP type, code and checksum), as routers hash for ECMP.
+  static bool TakesAlternate(std::span<const uint8_t> datagram,
+                             size_t header_size);
   // Each node's IP id counter, started at a value derived from its address.
   uint16_t NextIpId(crafter::Ipv4Address node);
   // Schedules `reply` from the node at `hops` links away.

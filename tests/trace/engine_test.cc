@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <set>
 #include <span>
 #include <string>
 #include <utility>
@@ -31,6 +32,7 @@ namespace {
 using crafter::Ipv4Address;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using ::testing::AnyOf;
 using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::Field;
@@ -131,10 +133,13 @@ TEST(EngineTest, ReachesDestinationAndStopsAfterItsHop) {
   const std::vector<Ipv4Address> path = PathAddresses();
   ASSERT_EQ(result.hops.size(), path.size());
   EXPECT_TRUE(result.reached);
+  const std::vector<sim::PathNode> nodes = sim::BuiltinNetwork::PathTo(kTarget);
   for (size_t i = 0; i < path.size(); ++i) {
     EXPECT_EQ(result.hops[i].ttl, i + 1);
-    EXPECT_THAT(result.hops[i].probes,
-                Each(Field(&ProbeResult::from, Optional(path[i]))))
+    EXPECT_THAT(
+        result.hops[i].probes,
+        Each(Field(&ProbeResult::from,
+                   Optional(AnyOf(nodes[i].address, nodes[i].ecmp_alternate)))))
         << "hop " << i + 1;
   }
   EXPECT_EQ(result.hops.back().probes[0].kind, crafter::ReplyKind::kEchoReply);
@@ -175,7 +180,10 @@ TEST(EngineTest, StartsAtFirstTtlWithQueriesPerHop) {
   ASSERT_EQ(result.hops.size(), path.size() - 3);
   EXPECT_EQ(result.hops[0].ttl, 4);
   EXPECT_EQ(result.hops[0].probes.size(), 1u);
-  EXPECT_EQ(result.hops[0].probes[0].from, path[3]);
+  // Hop 4 is a balanced pair of routers.
+  const sim::PathNode balanced = sim::BuiltinNetwork::PathTo(kTarget)[3];
+  EXPECT_THAT(result.hops[0].probes[0].from,
+              Optional(AnyOf(balanced.address, balanced.ecmp_alternate)));
   EXPECT_TRUE(result.reached);
 }
 
@@ -390,6 +398,38 @@ TEST(EngineTest, SequenceNumbersWrapWithoutLosingTheMatch) {
     for (const ProbeResult& probe : hop.probes) {
       EXPECT_TRUE(probe.from.has_value()) << "hop " << int(hop.ttl);
     }
+  }
+}
+
+// Hop 4 of the built-in network is a pair of routers behind a per-flow
+// load balancer. Classic probes change the hashed fields from probe to
+// probe and see both routers; Paris probes keep one flow and see one.
+TEST(EngineTest, ParisSeesOneRouterWhereClassicProbesSeeBoth) {
+  for (crafter::ProbeMethod method :
+       {crafter::ProbeMethod::kIcmp, crafter::ProbeMethod::kUdp,
+        crafter::ProbeMethod::kTcp}) {
+    SCOPED_TRACE(std::string(crafter::ProbeMethodName(method)));
+    TraceOptions options = DefaultOptions();
+    options.method = method;
+    options.num_queries = 10;
+    options.source_port = 40000;
+    options.destination_port = method == crafter::ProbeMethod::kTcp
+                                   ? kDefaultTcpPort
+                                   : kDefaultUdpPort;
+    std::set<std::string> classic_hop_four;
+    std::set<std::string> paris_hop_four;
+    for (bool paris : {false, true}) {
+      options.paris = paris;
+      sim::BuiltinNetwork network;
+      const TraceResult result = RunTrace(network, options);
+      ASSERT_TRUE(result.reached);
+      const std::vector<std::vector<std::string>> hops = Responders(result);
+      for (const std::string& from : hops[3]) {
+        (paris ? paris_hop_four : classic_hop_four).insert(from);
+      }
+    }
+    EXPECT_EQ(classic_hop_four.size(), 2u);
+    EXPECT_EQ(paris_hop_four.size(), 1u);
   }
 }
 

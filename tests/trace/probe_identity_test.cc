@@ -1,0 +1,126 @@
+#include "trace/probe_identity.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "crafter/byte_cursor.h"
+#include "crafter/icmp_error.h"
+#include "crafter/probe.h"
+#include "crafter/reply.h"
+
+namespace hoplab::trace {
+namespace {
+
+using crafter::Ipv4Address;
+using crafter::ProbeMethod;
+
+constexpr Ipv4Address kSource = Ipv4Address::FromOctets(192, 0, 2, 100);
+constexpr Ipv4Address kTarget = Ipv4Address::FromOctets(198, 51, 100, 7);
+constexpr Ipv4Address kRouter = Ipv4Address::FromOctets(203, 0, 113, 9);
+
+TraceOptions OptionsFor(ProbeMethod method, bool paris) {
+  TraceOptions options;
+  options.method = method;
+  options.paris = paris;
+  options.source = kSource;
+  options.destination = kTarget;
+  options.icmp_id = 0x2ba9;
+  options.first_sequence = 65000;  // Wraps within the trace.
+  options.source_port = 40000;
+  options.destination_port =
+      method == ProbeMethod::kTcp ? kDefaultTcpPort : kDefaultUdpPort;
+  options.tcp_sequence = 0xfffffff0;  // Wraps within the trace.
+  return options;
+}
+
+// The probe `index` as the network sees it, and the key a router's Time
+// Exceeded quoting only RFC 792's 8 bytes gives back.
+crafter::ProbeKey QuotedKey(const ProbeIdentity& identity, size_t index,
+                            std::vector<uint8_t>& probe_bytes) {
+  const crafter::ProbeSpec spec = identity.SpecFor(index, 5, 77);
+  probe_bytes.assign(spec.packet_size, 0);
+  EXPECT_EQ(crafter::BuildProbe(spec, probe_bytes), spec.packet_size);
+  crafter::IcmpErrorSpec error;
+  error.source = kRouter;
+  error.destination = kSource;
+  error.ip_id = 1;
+  error.max_error_size = 20 + 8 + 20 + crafter::kMinQuotedDataSize;
+  error.offending = probe_bytes;
+  std::array<uint8_t, 128> out{};
+  const size_t size = crafter::BuildIcmpError(error, out);
+  auto reply = crafter::ParseReply(std::span(out.data(), size));
+  EXPECT_TRUE(reply.ok());
+  return reply.ok() ? reply->probe : crafter::ProbeKey{};
+}
+
+// The first 4 bytes past the IP header: what per-flow balancers hash.
+uint32_t FlowBytes(const std::vector<uint8_t>& probe) {
+  return crafter::LoadU32(probe, 20);
+}
+
+class ProbeIdentityTest
+    : public testing::TestWithParam<std::tuple<ProbeMethod, bool>> {};
+
+TEST_P(ProbeIdentityTest, RecoversEveryProbeFromAnEightByteQuote) {
+  const auto [method, paris] = GetParam();
+  const ProbeIdentity identity(OptionsFor(method, paris));
+  std::vector<uint8_t> bytes;
+  for (size_t index : {0, 1, 2, 15, 89, 300, 2549}) {
+    EXPECT_EQ(identity.IndexOf(QuotedKey(identity, index, bytes)), index)
+        << "probe " << index;
+  }
+}
+
+TEST_P(ProbeIdentityTest, ParisKeepsOneFlowAndClassicDoesNot) {
+  const auto [method, paris] = GetParam();
+  const ProbeIdentity identity(OptionsFor(method, paris));
+  std::set<uint32_t> flows;
+  std::vector<uint8_t> bytes;
+  for (size_t index = 0; index < 30; ++index) {
+    QuotedKey(identity, index, bytes);
+    flows.insert(FlowBytes(bytes));
+  }
+  EXPECT_EQ(flows.size(), paris ? 1u : 30u);
+}
+
+TEST_P(ProbeIdentityTest, IgnoresKeysOfOtherTraces) {
+  const auto [method, paris] = GetParam();
+  const ProbeIdentity identity(OptionsFor(method, paris));
+  std::vector<uint8_t> bytes;
+  crafter::ProbeKey key = QuotedKey(identity, 3, bytes);
+
+  crafter::ProbeKey other_destination = key;
+  other_destination.destination = kRouter;
+  EXPECT_EQ(identity.IndexOf(other_destination), std::nullopt);
+  crafter::ProbeKey other_method = key;
+  other_method.method =
+      method == ProbeMethod::kIcmp ? ProbeMethod::kUdp : ProbeMethod::kIcmp;
+  EXPECT_EQ(identity.IndexOf(other_method), std::nullopt);
+  crafter::ProbeKey other_program = key;
+  if (method == ProbeMethod::kIcmp) {
+    other_program.icmp_id ^= 1;
+  } else if (method == ProbeMethod::kUdp) {
+    other_program.source_port ^= 1;
+  } else {
+    other_program.destination_port ^= 1;
+  }
+  EXPECT_EQ(identity.IndexOf(other_program), std::nullopt);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Methods, ProbeIdentityTest,
+    testing::Combine(testing::Values(ProbeMethod::kIcmp, ProbeMethod::kUdp,
+                                     ProbeMethod::kTcp),
+                     testing::Bool()),
+    [](const auto& info) {
+      return std::string(crafter::ProbeMethodName(std::get<0>(info.param))) +
+             (std::get<1>(info.param) ? "Paris" : "Classic");
+    });
+
+}  // namespace
+}  // namespace hoplab::trace
