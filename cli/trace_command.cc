@@ -22,6 +22,7 @@
 #include "sim/sim_transport.h"
 #include "sim/virtual_clock.h"
 #include "trace/datagram_transport.h"
+#include "trace/engine.h"
 #include "trace/live_transport.h"
 #include "trace/name_resolver.h"
 
@@ -65,6 +66,25 @@ Result<Ipv4Address> ResolveTarget(const std::string& target, bool live) {
   const Ipv4Address resolved(ntohl(address->sin_addr.s_addr));
   freeaddrinfo(found);
   return resolved;
+}
+
+// Source ports start in the dynamic range (RFC 6335 §6) and leave room for
+// one port per probe of the longest trace (255 hops of 10 probes).
+constexpr uint16_t kFirstSourcePort = 32768;
+constexpr uint16_t kSourcePortChoices = 65535 - kFirstSourcePort - 2550;
+
+// Sets what tells this trace's probes from other programs': the ICMP
+// identifier, and from `bits` the first IP id, the source port where -s
+// left it open, and the TCP sequence number.
+void FillIdentifiers(uint16_t icmp_id, uint64_t bits,
+                     trace::TraceOptions& options) {
+  options.icmp_id = icmp_id;
+  options.first_ip_id = static_cast<uint16_t>(bits);
+  if (options.source_port == 0) {
+    options.source_port = static_cast<uint16_t>(
+        kFirstSourcePort + (bits >> 16) % kSourcePortChoices);
+  }
+  options.tcp_sequence = static_cast<uint32_t>(bits >> 32);
 }
 
 // The source address and interface of a live trace: -s as given (it must
@@ -146,10 +166,6 @@ Result<Wiring> WireLive(const TraceCommandOptions& options,
     }
   }
   trace_options.source = *live->source;
-  // traceroute(8) identifies its ICMP probes by its process id.
-  trace_options.icmp_id = static_cast<uint16_t>(getpid() & 0xffff);
-  std::random_device entropy;
-  trace_options.first_ip_id = static_cast<uint16_t>(entropy());
   wiring.clock = std::make_unique<trace::SystemClock>();
   wiring.transport = std::move(transport).value();
   if (!options.numeric) {
@@ -168,11 +184,9 @@ Wiring WireSimulated(const TraceCommandOptions& options,
   wiring.transport =
       std::make_unique<sim::SimTransport>(*wiring.network, *clock);
   wiring.clock = std::move(clock);
-  trace_options.source = kSimulatedSource;
-  // Identifiers follow from the seed, so runs repeat byte for byte.
-  const uint64_t mixed = sim::SeededRandom::Mix(options.seed);
-  trace_options.icmp_id = static_cast<uint16_t>(mixed);
-  trace_options.first_ip_id = static_cast<uint16_t>(mixed >> 16);
+  if (trace_options.source.IsUnspecified()) {
+    trace_options.source = kSimulatedSource;
+  }
   if (!options.numeric) {
     wiring.resolver = wiring.network.get();
   }
@@ -196,62 +210,28 @@ void PrintCounters(const trace::TraceCounters& counters) {
 
 }  // namespace
 
-CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
-  CLI::App* command = app.add_subcommand(
-      "trace",
-      "Trace the route to TARGET, on the built-in simulated network unless "
-      "--live is given.");
-  command
-      ->add_option("target", options.target,
-                   "IPv4 address, or host name with --live")
-      ->required();
-  CLI::Option* live = command->add_flag(
-      "--live", options.live,
-      "Trace the real network through raw sockets (root or CAP_NET_RAW)");
-  command->add_flag("-I,--icmp", options.icmp,
-                    "Probe with ICMP Echo Request (the default method)");
-  command->add_flag("-n", options.numeric,
-                    "Print addresses only, without reverse names");
-  command->add_option("-f,--first", options.first_ttl, "First TTL (1)")
-      ->check(CLI::Range(1, 255));
-  command->add_option("-m,--max-hops", options.max_ttl, "Max TTL (30)")
-      ->check(CLI::Range(1, 255));
-  command->add_option("-q,--queries", options.num_queries, "Probes per hop (3)")
-      ->check(CLI::Range(1, trace::kMaxNumQueries));
-  command
-      ->add_option("-N,--sim-queries", options.max_in_flight,
-                   "Probes in flight at once (16)")
-      ->check(CLI::Range(1, 255));
-  command
-      ->add_option("-w,--wait", options.wait_seconds,
-                   "Seconds to wait for each reply (5)")
-      ->check(CLI::Range(0.001, 3600.0));
-  command->add_flag("--json", options.json, "Print one JSON object");
-  command->add_option("--pcap", options.pcap_path,
-                      "Write every probe and reply to this pcap file");
-  command
-      ->add_option("--seed", options.seed,
-                   "Seed of the simulated network's jitter (1)")
-      ->excludes(live);
-  command->add_flag("-v,--verbose", options.verbosity,
-                    "Report counters of unmatched and late replies");
-  return command;
-}
-
 int RunTraceCommand(const TraceCommandOptions& options) {
   auto destination = ResolveTarget(options.target, options.live);
   if (!destination.ok()) {
     std::cerr << destination.error().message << "\n";
     return 1;
   }
-  trace::TraceOptions trace_options;
-  trace_options.destination = *destination;
-  trace_options.first_ttl = static_cast<uint8_t>(options.first_ttl);
-  trace_options.max_ttl = static_cast<uint8_t>(options.max_ttl);
-  trace_options.num_queries = options.num_queries;
-  trace_options.max_in_flight = options.max_in_flight;
-  trace_options.wait = std::chrono::round<trace::Duration>(
-      std::chrono::duration<double>(options.wait_seconds));
+  auto converted = ToTraceOptions(options, *destination);
+  if (!converted.ok()) {
+    std::cerr << "hoplab: " << converted.error().message << "\n";
+    return 2;
+  }
+  trace::TraceOptions& trace_options = *converted;
+  if (options.live) {
+    // traceroute(8) identifies its ICMP probes by its process id.
+    std::random_device entropy;
+    FillIdentifiers(static_cast<uint16_t>(getpid() & 0xffff),
+                    (uint64_t{entropy()} << 32) | entropy(), trace_options);
+  } else {
+    // Identifiers follow from the seed, so runs repeat byte for byte.
+    const uint64_t mixed = sim::SeededRandom::Mix(options.seed);
+    FillIdentifiers(static_cast<uint16_t>(mixed), mixed >> 16, trace_options);
+  }
   if (std::string problem = trace::ValidateTraceOptions(trace_options);
       !problem.empty()) {
     // A usage error, like the range errors the flag parser reports.

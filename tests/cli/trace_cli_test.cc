@@ -97,28 +97,32 @@ class TraceCliTest : public testing::Test {
   ScopedTempDir dir_;
 };
 
-TEST_F(TraceCliTest, PrintsTheGoldenTraceWithNames) {
-  const CommandResult run = Trace({"198.51.100.7"});
+// tests/cli/golden/MANIFEST names each golden file and the arguments that
+// print it: every method, Paris, names and -n, text and JSON.
+TEST_F(TraceCliTest, PrintsEveryGoldenTrace) {
+  std::istringstream manifest(ReadText("tests/cli/golden/MANIFEST"));
+  int num_goldens = 0;
+  for (std::string line; std::getline(manifest, line);) {
+    if (line.empty() || line[0] == '#') {
+      continue;
+    }
+    const size_t colon = line.find(':');
+    ASSERT_NE(colon, std::string::npos) << "MANIFEST line: " << line;
+    const std::string file = line.substr(0, colon);
+    std::vector<std::string> args;
+    std::istringstream words(line.substr(colon + 1));
+    for (std::string word; words >> word;) {
+      args.push_back(word);
+    }
+    SCOPED_TRACE("golden " + file);
 
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(run.out, ReadText("tests/cli/golden/trace.txt"));
-  EXPECT_EQ(run.err, "");
-}
-
-TEST_F(TraceCliTest, PrintsTheGoldenTraceWithAddressesOnly) {
-  const CommandResult run = Trace({"-n", "198.51.100.7"});
-
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(run.out, ReadText("tests/cli/golden/trace-n.txt"));
-  EXPECT_EQ(run.err, "");
-}
-
-TEST_F(TraceCliTest, PrintsTheGoldenTraceAsJson) {
-  const CommandResult run = Trace({"--json", "198.51.100.7"});
-
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(run.out, ReadText("tests/cli/golden/trace.json"));
-  EXPECT_EQ(run.err, "");
+    const CommandResult run = Trace(args);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, ReadText("tests/cli/golden/" + file));
+    EXPECT_EQ(run.err, "");
+    ++num_goldens;
+  }
+  EXPECT_GE(num_goldens, 10);
 }
 
 TEST_F(TraceCliTest, RepeatsOutputAndCaptureByteForByte) {
@@ -237,8 +241,10 @@ TEST_F(TraceCliTest, SendsOneProbePerHopWithOneQuery) {
 }
 
 TEST_F(TraceCliTest, StartsAtTheFirstTtl) {
-  const json full = TraceJson({"198.51.100.7"});
-  const json from_four = TraceJson({"-f", "4", "198.51.100.7"});
+  // Paris probes keep one flow whatever -f shifts in their sequence
+  // numbers, so the balanced hop 4 answers from the same router.
+  const json full = TraceJson({"--paris", "198.51.100.7"});
+  const json from_four = TraceJson({"--paris", "-f", "4", "198.51.100.7"});
 
   ASSERT_GT(full["hops"].size(), 4u);
   EXPECT_EQ(from_four["reached"], true);
@@ -313,7 +319,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadUsageCase{"MaxHopsZero", {"-m", "0", "198.51.100.7"}, "--max-hops"},
         BadUsageCase{
             "ElevenQueries", {"-q", "11", "198.51.100.7"}, "--queries"},
-        BadUsageCase{"ZeroWait", {"-w", "0", "198.51.100.7"}, "--wait"},
+        BadUsageCase{"ZeroWait", {"-w", "0", "198.51.100.7"}, "-w"},
         BadUsageCase{"FirstTtlAboveMaxHops",
                      {"-f", "9", "-m", "3", "198.51.100.7"},
                      "-f"},
