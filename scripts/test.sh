@@ -7,5 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
-bash scripts/build.sh
-ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 600
+# Tests and benchmarks on explicitly: build/ may hold a configuration from
+# scripts/demo.sh, which leaves them out.
+bash scripts/build.sh -DHOPLAB_BUILD_TESTS=ON -DHOPLAB_BUILD_BENCH=ON
+ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 600 \
+  --no-tests=error
