@@ -48,8 +48,16 @@ struct Wiring {
 // The target as an address: a dotted quad as it is, a name through the
 // system resolver, which only a live trace may use.
 Result<Ipv4Address> ResolveTarget(const std::string& target, bool live) {
-  if (auto address = Ipv4Address::Parse(target)) {
-    return *address;
+  // inet_aton's forms (octal "012", hex "0x0a", short "10.1"), as
+  // traceroute(8) reads them through getaddrinfo, so both trace the same
+  // address for the same argument.
+  in_addr numeric{};
+  if (inet_aton(target.c_str(), &numeric) != 0) {
+    return Ipv4Address(ntohl(numeric.s_addr));
+  }
+  if (target.find(':') != std::string::npos) {
+    return Error{"hoplab: " + target +
+                 ": an IPv6 address; hoplab traces IPv4 only"};
   }
   if (!live) {
     return Error{"hoplab: " + target +
@@ -211,10 +219,17 @@ void PrintCounters(const trace::TraceCounters& counters) {
 }  // namespace
 
 int RunTraceCommand(const TraceCommandOptions& options) {
+  // An unusable target is a usage error, as in traceroute(8).
   auto destination = ResolveTarget(options.target, options.live);
   if (!destination.ok()) {
     std::cerr << destination.error().message << "\n";
-    return 1;
+    return 2;
+  }
+  if (!options.live && !sim::BuiltinNetwork::Routes(*destination)) {
+    std::cerr << "hoplab: " << destination->ToString()
+              << ": not a unicast address; the simulated network routes "
+                 "unicast only\n";
+    return 2;
   }
   auto converted = ToTraceOptions(options, *destination);
   if (!converted.ok()) {
@@ -289,7 +304,11 @@ int RunTraceCommand(const TraceCommandOptions& options) {
   }
   int status = 0;
   if (pcap != nullptr) {
-    if (Status closed = pcap->Close(); !closed.ok()) {
+    Status closed = recording->Flush();
+    if (closed.ok()) {
+      closed = pcap->Close();
+    }
+    if (!closed.ok()) {
       std::cerr << "hoplab: " << closed.message() << "\n";
       status = 1;
     }

@@ -29,6 +29,8 @@ constexpr FixedHop kFixedHops[] = {
     {Ipv4Address::FromOctets(198, 51, 100, 9), "core1.access.hoplab.test",
      microseconds(600)},
 };
+// Delivery to the host's own addresses through the loopback device.
+constexpr microseconds kLoopbackLatency(10);
 // Transit routers take addresses from 203.0.113.0/24.
 constexpr uint32_t kTransitPrefix = 0xcb007100;  // 203.0.113.0
 constexpr int kMinTransitHops = 2;
@@ -55,7 +57,22 @@ std::string TransitName(Ipv4Address address) {
 
 BuiltinNetwork::BuiltinNetwork(uint64_t seed) : random_(seed) {}
 
+bool BuiltinNetwork::Routes(Ipv4Address destination) {
+  const uint32_t first_octet = destination.value() >> 24;
+  return first_octet != 0 && first_octet < 224;
+}
+
 std::vector<PathNode> BuiltinNetwork::PathTo(Ipv4Address destination) {
+  // The host itself through loopback, and its neighbours on the LAN,
+  // answer at the first hop.
+  if ((destination.value() >> 24) == 127) {
+    return {PathNode{destination, "", kLoopbackLatency, {}}};
+  }
+  if ((destination.value() & 0xffffff00) ==
+          (kFixedHops[0].address.value() & 0xffffff00) &&
+      destination != kFixedHops[0].address) {
+    return {PathNode{destination, "", kFixedHops[0].latency, {}}};
+  }
   std::vector<PathNode> path;
   for (const FixedHop& hop : kFixedHops) {
     path.push_back(PathNode{hop.address, hop.name, hop.latency, {}});
@@ -134,7 +151,11 @@ void BuiltinNetwork::Send(std::span<const uint8_t> datagram,
     return;
   }
   in_flight_.assign(datagram.begin(), datagram.begin() + header->total_length);
-  const std::vector<PathNode> path = PathTo(header->destination);
+  const std::vector<PathNode> path =
+      header->destination == header->source
+          ? std::vector<PathNode>{PathNode{
+                header->destination, "", kLoopbackLatency, {}}}
+          : PathTo(header->destination);
 
   // Each router decrements the TTL; the one where it expires answers. The
   // last node is the destination host, which answers whatever the TTL.

@@ -49,11 +49,17 @@ class BuiltinNetwork final : public Network, public trace::NameResolver {
   // The routers' names, and none for other addresses.
   std::optional<std::string> ReverseName(crafter::Ipv4Address address) override;
 
+  // Whether the network routes `destination` at all: every unicast
+  // address does; 0.0.0.0/8, multicast (224.0.0.0/4) and the reserved and
+  // broadcast 240.0.0.0/4 do not (RFC 1122 §3.2.1.3, RFC 5771, RFC 1112).
+  static bool Routes(crafter::Ipv4Address destination);
+
   // The routers between the tracing host and `destination`, in order,
   // followed by the destination itself. Between 5 and 11 routers; a
   // destination that is one of those routers ends the path there. The
   // first transit hop (hop 4) is a pair of routers behind a per-flow load
-  // balancer.
+  // balancer. Loopback (127.0.0.0/8) and the host's own network
+  // (192.0.2.0/24 beyond the gateway) are reached without a router.
   static std::vector<PathNode> PathTo(crafter::Ipv4Address destination);
 
  private:

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -100,7 +101,13 @@ TEST_F(RecordingTransportTest, RecordsEverythingSentAndReceivedInOrder) {
   Send(EchoProbe(6, 6));
   ReceiveUntil(clock_.Now() + milliseconds(500));
   ASSERT_EQ(crossings_.size(), 12u);
+  ASSERT_TRUE(recording_->Flush().ok());
   ASSERT_TRUE(writer_->Close().ok());
+  // The file lists them in time order: probe 1's reply (0.5 ms) before
+  // probes 2 and 3, although it was read after them.
+  std::stable_sort(
+      crossings_.begin(), crossings_.end(),
+      [](const Crossing& a, const Crossing& b) { return a.at < b.at; });
 
   auto read = ReadPcap(path_);
   ASSERT_TRUE(read.ok()) << read.error().message;
@@ -119,13 +126,32 @@ TEST_F(RecordingTransportTest, RecordsNothingWhenNothingArrives) {
   EXPECT_EQ(writer_->num_records(), 0u);
 }
 
-TEST_F(RecordingTransportTest, FailsTheSendWhenTheFileCannotBeWritten) {
+TEST_F(RecordingTransportTest, FailsTheFlushWhenTheFileCannotBeWritten) {
+  ASSERT_TRUE(writer_->Close().ok());
+  ASSERT_TRUE(recording_->Send(EchoProbe(1, 1)).ok());
+
+  Status flushed = recording_->Flush();
+
+  ASSERT_FALSE(flushed.ok());
+  EXPECT_THAT(flushed.message(), HasSubstr(path_));
+}
+
+// A reply timestamped while a burst of probes was still leaving is read
+// after the burst; the file still lists everything in time order.
+TEST_F(RecordingTransportTest, WritesAReplyBeforeProbesSentAfterIt) {
+  Send(EchoProbe(1, 1));
+  clock_.AdvanceTo(clock_.Now() + milliseconds(40));
+  Send(EchoProbe(30, 2));
+  ReceiveUntil(clock_.Now() + milliseconds(500));
+  ASSERT_TRUE(recording_->Flush().ok());
   ASSERT_TRUE(writer_->Close().ok());
 
-  auto sent = recording_->Send(EchoProbe(1, 1));
-
-  ASSERT_FALSE(sent.ok());
-  EXPECT_THAT(sent.error().message, HasSubstr(path_));
+  auto read = ReadPcap(path_);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  ASSERT_GE(read->records.size(), 3u);
+  for (size_t i = 1; i < read->records.size(); ++i) {
+    EXPECT_LE(read->records[i - 1].at, read->records[i].at) << "record " << i;
+  }
 }
 
 TEST_F(RecordingTransportTest, FailsTheReceiveWhenTheFileCannotBeWritten) {

@@ -79,6 +79,34 @@ std::vector<uint8_t> Probe(ProbeMethod method, uint8_t ttl,
   return out;
 }
 
+// 127.0.0.0/8 and the host's own 192.0.2.0/24 (but for the gateway) need
+// no router.
+bool IsLoopbackOrLan(Ipv4Address destination) {
+  return (destination.value() >> 24) == 127 ||
+         ((destination.value() >> 8) == 0xc00002 &&
+          destination != Ipv4Address::FromOctets(192, 0, 2, 1));
+}
+
+TEST(BuiltinNetworkPathTest, ReachesLoopbackAndTheLanWithoutARouter) {
+  for (Ipv4Address destination : {Ipv4Address::FromOctets(127, 0, 0, 1),
+                                  Ipv4Address::FromOctets(127, 9, 8, 7),
+                                  Ipv4Address::FromOctets(192, 0, 2, 50)}) {
+    const std::vector<PathNode> path = BuiltinNetwork::PathTo(destination);
+    ASSERT_EQ(path.size(), 1u) << destination;
+    EXPECT_EQ(path[0].address, destination);
+  }
+}
+
+TEST(BuiltinNetworkPathTest, RoutesUnicastOnly) {
+  EXPECT_TRUE(BuiltinNetwork::Routes(Ipv4Address::FromOctets(1, 0, 0, 1)));
+  EXPECT_TRUE(
+      BuiltinNetwork::Routes(Ipv4Address::FromOctets(223, 255, 255, 254)));
+  EXPECT_FALSE(BuiltinNetwork::Routes(Ipv4Address::FromOctets(0, 1, 2, 3)));
+  EXPECT_FALSE(BuiltinNetwork::Routes(Ipv4Address::FromOctets(224, 0, 0, 1)));
+  EXPECT_FALSE(
+      BuiltinNetwork::Routes(Ipv4Address::FromOctets(255, 255, 255, 255)));
+}
+
 // Sends `datagram` at the simulation epoch and returns what comes back.
 std::vector<Delivery> SendOne(BuiltinNetwork& network,
                               const std::vector<uint8_t>& datagram) {
@@ -90,6 +118,10 @@ std::vector<Delivery> SendOne(BuiltinNetwork& network,
 TEST(BuiltinNetworkPathTest, HasFiveToElevenRoutersThenTheDestination) {
   for (Ipv4Address destination : ManyDestinations()) {
     const std::vector<PathNode> path = BuiltinNetwork::PathTo(destination);
+    if (IsLoopbackOrLan(destination)) {
+      ASSERT_EQ(path.size(), 1u) << destination;
+      continue;
+    }
 
     ASSERT_GE(path.size(), 6u) << destination;
     EXPECT_LE(path.size(), 12u) << destination;
