@@ -41,6 +41,7 @@ std::string RenderJson(const JsonTraceInfo& info,
   // ordered_json keeps the documented key order.
   nlohmann::ordered_json out;
   out["target"] = info.target;
+  out["address"] = info.address;
   out["method"] = std::string(crafter::ProbeMethodName(info.method));
   out["network"] = info.network;
   out["reached"] = result.reached;

@@ -11,12 +11,15 @@
 namespace hoplab::cli {
 
 struct JsonTraceInfo {
+  // As typed, and the IPv4 address it names.
   std::string target;
+  std::string address;
   crafter::ProbeMethod method = crafter::ProbeMethod::kIcmp;
   std::string network;
 };
 
-// {"target": "...", "method": "icmp", "network": "...", "reached": bool,
+// {"target": "...", "address": "a.b.c.d", "method": "icmp", "network": "...",
+// "reached": bool,
 //  "hops": [{"ttl": 1, "probes": [{"from": "a.b.c.d" or null,
 //  "rtt_ms": number or null, "annotation": "!H" or null}, ...]}, ...]}
 // on one line, RTTs in milliseconds with microsecond resolution.

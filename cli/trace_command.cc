@@ -295,8 +295,8 @@ int RunTraceCommand(const TraceCommandOptions& options) {
   const trace::TraceResult& found =
       result.ok() ? *result : engine.partial_result();
   if (options.json) {
-    JsonTraceInfo info{options.target, trace_options.method,
-                       wiring.network_name};
+    JsonTraceInfo info{options.target, destination->ToString(),
+                       trace_options.method, wiring.network_name};
     std::printf("%s\n", RenderJson(info, found).c_str());
   }
   if (options.verbosity > 0) {

@@ -169,8 +169,12 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
 
   // Step: output and the simulated network.
   command->add_flag("--json", options.json, "Print one JSON object");
-  command->add_option("--pcap", options.pcap_path,
-                      "Write every probe and reply to this pcap file");
+  command
+      ->add_option("--pcap", options.pcap_path,
+                   "Write every probe and reply to this pcap file")
+      ->check([](const std::string& path) {
+        return path.empty() ? std::string("needs a file name") : "";
+      });
   command
       ->add_option("--seed", options.seed,
                    "Seed of the simulated network's jitter (1)")

@@ -49,8 +49,8 @@ trace::TraceResult TwoHops() {
   return result;
 }
 
-const JsonTraceInfo kInfo{"198.51.100.7", crafter::ProbeMethod::kIcmp,
-                          "builtin (simulated)"};
+const JsonTraceInfo kInfo{"198.51.100.7", "198.51.100.7",
+                          crafter::ProbeMethod::kIcmp, "builtin (simulated)"};
 
 TEST(JsonRendererTest, PrintsOneLineThatNlohmannParses) {
   const std::string text = RenderJson(kInfo, TwoHops());
@@ -62,8 +62,9 @@ TEST(JsonRendererTest, PrintsOneLineThatNlohmannParses) {
 TEST(JsonRendererTest, PutsTheTopLevelKeysInTheDocumentedOrder) {
   const ordered_json json = ordered_json::parse(RenderJson(kInfo, TwoHops()));
 
-  EXPECT_EQ(Keys(json), (std::vector<std::string>{"target", "method", "network",
-                                                  "reached", "hops"}));
+  EXPECT_EQ(Keys(json),
+            (std::vector<std::string>{"target", "address", "method", "network",
+                                      "reached", "hops"}));
   EXPECT_EQ(json["target"], "198.51.100.7");
   EXPECT_EQ(json["method"], "icmp");
   EXPECT_EQ(json["network"], "builtin (simulated)");
