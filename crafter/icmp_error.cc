@@ -1,8 +1,10 @@
 #include "crafter/icmp_error.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "crafter/check.h"
+#include "crafter/icmp_extension.h"
 #include "crafter/ipv4.h"
 
 namespace hoplab::crafter {
@@ -58,7 +60,20 @@ size_t BuildIcmpError(const IcmpErrorSpec& spec, std::span<uint8_t> out) {
           static_cast<uint8_t>(UnreachableCode::kFragmentationNeeded)) {
     icmp.rest_of_header = spec.next_hop_mtu;
   }
-  icmp.body = spec.offending.first(quote_size);
+  if (spec.extensions.empty()) {
+    icmp.body = spec.offending.first(quote_size);
+    return WriteIcmpDatagram(ip, icmp, out);
+  }
+
+  // RFC 4884 §4.1: the original datagram field, zero-padded to 128 bytes
+  // (cut there when longer), then the extension structure.
+  std::vector<uint8_t> body(kIcmpExtensionQuoteSize, 0);
+  const size_t padded_size = std::min(offending_size, kIcmpExtensionQuoteSize);
+  std::copy_n(spec.offending.begin(), padded_size, body.begin());
+  body.insert(body.end(), spec.extensions.begin(), spec.extensions.end());
+  icmp.rest_of_header |=
+      uint32_t{kIcmpExtensionQuoteSize / size_t(IcmpLengthUnit::kIcmpv4)} << 16;
+  icmp.body = body;
   return WriteIcmpDatagram(ip, icmp, out);
 }
 

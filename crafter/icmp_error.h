@@ -37,11 +37,17 @@ struct IcmpErrorSpec {
   // The datagram being reported, as the reporter saw it (its TTL already
   // decremented where the reporter is a router).
   std::span<const uint8_t> offending;
+  // An RFC 4884 extension structure (SerializeIcmpExtensions) to append.
+  // When non-empty, the quote is cut or zero-padded to 128 bytes and the
+  // length field says so (RFC 4884 §4.1: 32 words), as routers that report
+  // MPLS label stacks do.
+  std::span<const uint8_t> extensions;
 };
 
 // Builds the IPv4 datagram of an ICMP error into `out`: outer header, ICMP
 // header, and as much of `spec.offending` as `spec.max_error_size` allows
-// but never less than its IP header plus 8 bytes (or all of it, if shorter).
+// but never less than its IP header plus 8 bytes (or all of it, if shorter),
+// then `spec.extensions` after a 128-byte quote.
 // Returns the size written, or 0 when `out` is too small or the offending
 // datagram does not start with a parseable IPv4 header.
 size_t BuildIcmpError(const IcmpErrorSpec& spec, std::span<uint8_t> out);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "crafter/checksum.h"
+#include "crafter/icmp_extension.h"
 #include "crafter/probe.h"
 #include "tests/crafter/captured_replies.h"
 
@@ -108,6 +109,34 @@ TEST(BuildIcmpErrorTest, QuotesUpTo576BytesLikeRfc1812) {
   ASSERT_EQ(bytes.size(), kRfc1812MaxErrorSize);
   EXPECT_TRUE(VerifyChecksum(std::span(bytes).subspan(20)));
   EXPECT_TRUE(std::equal(bytes.begin() + 28, bytes.end(), probe.begin()));
+}
+
+TEST(BuildIcmpErrorTest, PadsTheQuoteTo128BytesBeforeExtensions) {
+  const std::vector<MplsLabelEntry> stack = {{24001, 0, true, 1}};
+  const std::vector<IcmpExtensionObject> objects = {
+      MplsLabelStackObject(stack)};
+  const std::vector<uint8_t> extensions = SerializeIcmpExtensions(objects);
+  for (const uint16_t probe_size : {uint16_t{60}, uint16_t{1500}}) {
+    SCOPED_TRACE(probe_size);
+    const std::vector<uint8_t> probe = UdpProbe(probe_size);
+    IcmpErrorSpec spec = TimeExceededFor(probe);
+    spec.extensions = extensions;
+    const std::vector<uint8_t> bytes = Build(spec);
+
+    // 20 IP + 8 ICMP + 128 quote + 12 extension; length 32 words at byte 5.
+    ASSERT_EQ(bytes.size(), 20u + 8u + 128u + 12u);
+    EXPECT_EQ(bytes[20 + 5], 32);
+    EXPECT_TRUE(VerifyChecksum(std::span(bytes).subspan(20)));
+    const size_t quoted = std::min<size_t>(probe_size, 128);
+    EXPECT_TRUE(std::equal(bytes.begin() + 28,
+                           bytes.begin() + 28 + ptrdiff_t(quoted),
+                           probe.begin()));
+    EXPECT_TRUE(std::all_of(bytes.begin() + 28 + ptrdiff_t(quoted),
+                            bytes.begin() + 156,
+                            [](uint8_t b) { return b == 0; }));
+    EXPECT_TRUE(
+        std::equal(bytes.begin() + 156, bytes.end(), extensions.begin()));
+  }
 }
 
 TEST(BuildIcmpErrorTest, QuotesTheHeaderAndEightBytesLikeRfc792) {
