@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/sim_command.h"
 #include "cli/trace_command.h"
 
 int main(int argc, char** argv) {
@@ -13,6 +14,8 @@ int main(int argc, char** argv) {
 
   hoplab::cli::TraceCommandOptions trace_options;
   CLI::App* trace = hoplab::cli::AddTraceCommand(app, trace_options);
+  hoplab::cli::SimServeOptions serve_options;
+  CLI::App* serve = hoplab::cli::AddSimCommand(app, serve_options);
 
   try {
     app.parse(argc, argv);
@@ -27,6 +30,9 @@ int main(int argc, char** argv) {
   }
   if (trace->parsed()) {
     return hoplab::cli::RunTraceCommand(trace_options);
+  }
+  if (serve->parsed()) {
+    return hoplab::cli::RunSimServeCommand(serve_options);
   }
   return 2;
 }

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang clang-format
   libpcap-dev libtins-dev libcli11-dev nlohmann-json3-dev libcap-dev
+  # The simulator on a TUN device sets up its links through netlink.
+  libmnl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # The tests compare hoplab with the real tools in network namespaces.
   iproute2 traceroute tcpdump iputils-ping

@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "sim/delivery_queue.h"
 #include "sim/network.h"
 #include "sim/virtual_clock.h"
 #include "trace/transport.h"
@@ -32,19 +33,9 @@ class SimTransport final : public trace::Transport {
       trace::TimePoint deadline) override;
 
  private:
-  struct Pending {
-    Delivery delivery;
-    // Scheduling order, which breaks ties between equal times.
-    uint64_t order = 0;
-  };
-  // Heap order: the earliest delivery on top, ties in scheduling order.
-  static bool LaterFirst(const Pending& a, const Pending& b);
-
   Network& network_;
   VirtualClock& clock_;
-  // A min-heap under LaterFirst.
-  std::vector<Pending> pending_;
-  uint64_t next_order_ = 0;
+  DeliveryQueue pending_;
   std::vector<Delivery> scratch_;
   // The datagram last returned by Receive; what its span views.
   std::vector<uint8_t> current_;
