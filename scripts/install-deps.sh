@@ -8,6 +8,8 @@ packages=(
   libpcap-dev libtins-dev libcli11-dev nlohmann-json3-dev libcap-dev
   # The simulator on a TUN device sets up its links through netlink.
   libmnl-dev
+  # Topology files are YAML.
+  libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # The tests compare hoplab with the real tools in network namespaces.
   iproute2 traceroute tcpdump iputils-ping

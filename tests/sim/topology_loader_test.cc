@@ -1,0 +1,214 @@
+#include "sim/topology_loader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+namespace hoplab::sim {
+namespace {
+
+using crafter::Ipv4Address;
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// The smallest useful topology: host, one router, one target.
+constexpr const char* kMinimal = R"(
+name: minimal
+seed: 7
+routers:
+  - id: gw
+    address: 192.0.2.1
+    reverse_name: gw.example.test
+links:
+  - between: [host, gw]
+    latency: 1ms
+  - between: [gw, 198.51.100.7]
+    latency: 250us
+    jitter: 10us
+    loss: 0.25
+    mtu: 1400
+targets:
+  - address: 198.51.100.7
+    route: [gw]
+)";
+
+std::string ErrorOf(const std::string& text) {
+  auto topology = ParseTopology(text, "x.yaml");
+  return topology.ok() ? "(parsed)" : topology.error().message;
+}
+
+TEST(TopologyLoaderTest, ReadsRoutersLinksAndTargets) {
+  auto topology = ParseTopology(kMinimal, "dir/minimal.yaml");
+  ASSERT_TRUE(topology.ok()) << topology.error().message;
+  EXPECT_EQ(topology->name, "minimal");
+  EXPECT_EQ(topology->seed, 7u);
+  EXPECT_EQ(topology->host, Ipv4Address::FromOctets(192, 0, 2, 100));
+  ASSERT_EQ(topology->routers.size(), 1u);
+  EXPECT_EQ(topology->routers[0].id, "gw");
+  EXPECT_EQ(topology->routers[0].reverse_name, "gw.example.test");
+  EXPECT_EQ(topology->routers[0].behaviour.profile.initial_ttl, 64);
+  EXPECT_EQ(topology->routers[0].behaviour.profile.error_tos, 0xc0);
+  ASSERT_EQ(topology->links.size(), 2u);
+  const Link* last = topology->FindLink("198.51.100.7", "gw");
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(last->latency, microseconds(250));
+  EXPECT_EQ(last->jitter, microseconds(10));
+  EXPECT_EQ(last->loss, 0.25);
+  EXPECT_EQ(last->mtu, 1400u);
+  const Target* target =
+      topology->FindTarget(Ipv4Address::FromOctets(198, 51, 100, 7));
+  ASSERT_NE(target, nullptr);
+  EXPECT_EQ(target->id, "198.51.100.7");
+  ASSERT_EQ(target->route.size(), 1u);
+  EXPECT_THAT(target->route[0].branches,
+              ElementsAre(ElementsAre(std::string("gw"))));
+}
+
+TEST(TopologyLoaderTest, NamesTheTopologyAfterItsFileWithoutAName) {
+  std::string text = kMinimal;
+  text.erase(text.find("name: minimal"), 13);
+  auto topology = ParseTopology(text, "sim/topologies/short-path.yaml");
+  ASSERT_TRUE(topology.ok()) << topology.error().message;
+  EXPECT_EQ(topology->name, "short-path");
+}
+
+TEST(TopologyLoaderTest, ReadsDiamondsProfilesAndPathologies) {
+  auto topology = ParseTopology(R"(
+routers:
+  - {id: a, address: 192.0.2.1, profile: rfc792, rate_limit: linux}
+  - {id: b1, address: 192.0.2.2, silent: true, return_route: [a]}
+  - {id: b2, address: 192.0.2.3, reply_probability: 0.5}
+  - id: c
+    address: 192.0.2.4
+    reply_from: primary
+    interfaces: {b1: 198.51.100.1}
+    rate_limit: {interval: 100ms, burst: 2}
+    mpls: {labels: [24001, 16], ttl_propagation: pipe}
+    firewall: {action: reject, code: frag-needed, mtu: 1280, protocols: [udp]}
+    nat: {address: 203.0.113.9, port_offset: 100}
+    duplicate: 0.5
+    reorder: 1
+    reorder_delay: 2s
+links:
+  - {between: [host, a]}
+  - {between: [a, b1]}
+  - {between: [a, b2]}
+  - {between: [b1, c]}
+  - {between: [b2, c]}
+  - {between: [c, t]}
+targets:
+  - id: t
+    address: 203.0.113.7
+    route: [a, {balance: per-packet, branches: [b1, [b2]]}, c]
+    reply_ttl: copy
+    reply_from: 203.0.113.8
+    tcp: rst
+    udp: silent
+)",
+                                "x.yaml");
+  ASSERT_TRUE(topology.ok()) << topology.error().message;
+  const Router& a = topology->routers[0];
+  EXPECT_EQ(a.behaviour.profile.initial_ttl, 255);
+  EXPECT_EQ(a.behaviour.profile.error_tos, 0);
+  EXPECT_EQ(a.behaviour.profile.max_error_size, 56u);
+  ASSERT_TRUE(a.behaviour.rate_limit.has_value());
+  EXPECT_EQ(a.behaviour.rate_limit->interval, milliseconds(1000));
+  EXPECT_EQ(a.behaviour.rate_limit->burst, 6u);
+  EXPECT_TRUE(topology->routers[1].behaviour.silent);
+  EXPECT_THAT(*topology->routers[1].behaviour.return_route,
+              ElementsAre(std::string("a")));
+  EXPECT_EQ(topology->routers[2].behaviour.reply_probability, 0.5);
+  const Router& c = topology->routers[3];
+  EXPECT_EQ(c.reply_source, ReplySource::kPrimary);
+  EXPECT_EQ(c.interfaces.at("b1"), Ipv4Address::FromOctets(198, 51, 100, 1));
+  EXPECT_EQ(c.behaviour.rate_limit->interval, milliseconds(100));
+  EXPECT_EQ(c.behaviour.rate_limit->burst, 2u);
+  EXPECT_THAT(c.mpls->labels, ElementsAre(24001u, 16u));
+  EXPECT_EQ(c.mpls->ttl_propagation, TtlPropagation::kPipe);
+  EXPECT_EQ(c.firewall->code, 4);
+  EXPECT_EQ(c.firewall->next_hop_mtu, 1280);
+  EXPECT_THAT(c.firewall->protocols, ElementsAre(17));
+  EXPECT_EQ(c.nat->address, Ipv4Address::FromOctets(203, 0, 113, 9));
+  EXPECT_EQ(c.nat->port_offset, 100);
+  EXPECT_TRUE(c.nat->rewrite_quote);
+  EXPECT_EQ(c.behaviour.shaping.duplicate, 0.5);
+  EXPECT_EQ(c.behaviour.shaping.reorder_delay, std::chrono::seconds(2));
+  const Target& t = topology->targets[0];
+  EXPECT_TRUE(t.copy_probe_ttl);
+  EXPECT_EQ(t.reply_from, Ipv4Address::FromOctets(203, 0, 113, 8));
+  EXPECT_EQ(t.tcp, TcpAnswer::kReset);
+  EXPECT_EQ(t.udp, UdpAnswer::kSilent);
+  ASSERT_EQ(t.route.size(), 3u);
+  EXPECT_EQ(t.route[1].balance, Balance::kPerPacket);
+  EXPECT_EQ(t.route[1].branches.size(), 2u);
+}
+
+// Each case: a change to kMinimal and the error it must give.
+struct BadFileCase {
+  const char* name;
+  const char* find;
+  const char* replace;
+  const char* error;
+};
+
+class TopologyLoaderErrorTest : public ::testing::TestWithParam<BadFileCase> {};
+
+TEST_P(TopologyLoaderErrorTest, NamesFileLineAndKey) {
+  std::string text = kMinimal;
+  const size_t at = text.find(GetParam().find);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, std::string(GetParam().find).size(), GetParam().replace);
+  EXPECT_EQ(ErrorOf(text), GetParam().error);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadFiles, TopologyLoaderErrorTest,
+    ::testing::Values(
+        BadFileCase{"BadDuration", "latency: 1ms", "latency: fast",
+                    "topology x.yaml, line 10, key links[0].latency: "
+                    "expected a duration like 3ms (ns, us, ms or s, at most "
+                    "an hour), got 'fast'"},
+        BadFileCase{"UnknownKey", "reverse_name:", "reverse_nmae:",
+                    "topology x.yaml, line 7, key routers[0].reverse_nmae: "
+                    "unknown key (expected one of id, address, reverse_name, "
+                    "interfaces, reply_from, mpls, firewall, nat, profile, "
+                    "reply_ttl, reply_tos, quote, silent, reply_probability, "
+                    "rate_limit, duplicate, duplicate_delay, reorder, "
+                    "reorder_delay, return_route)"},
+        BadFileCase{"BadAddress", "address: 192.0.2.1", "address: 192.0.2",
+                    "topology x.yaml, line 6, key routers[0].address: "
+                    "expected an IPv4 address like 192.0.2.1, got "
+                    "'192.0.2'"},
+        BadFileCase{"MissingId", "- id: gw\n    address", "- address",
+                    "topology x.yaml, line 5, key routers[0].id: missing"},
+        BadFileCase{"BadLoss", "loss: 0.25", "loss: 2",
+                    "topology x.yaml, line 14, key links[1].loss: expected a "
+                    "probability from 0 to 1 like 0.25, got '2'"},
+        BadFileCase{"UnknownRouter", "route: [gw]", "route: [gw2]",
+                    "topology x.yaml, line 18, key targets[0].route: no node "
+                    "has the id 'gw2'"},
+        BadFileCase{"NoLink", "between: [host, gw]", "between: [host, x]",
+                    "topology x.yaml, line 9, key links[0].between: no node "
+                    "has the id 'x'"},
+        BadFileCase{"TakenAddress", "address: 198.51.100.7",
+                    "address: 192.0.2.1",
+                    "topology x.yaml, line 17, key targets[0].address: "
+                    "192.0.2.1 is taken by another node"},
+        BadFileCase{"SyntaxError", "route: [gw]", "route: [gw",
+                    "topology x.yaml, line 19: end of sequence flow not "
+                    "found"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(TopologyLoaderTest, SaysWhenTheFileCannotBeRead) {
+  auto topology = LoadTopologyFile("/nonexistent/x.yaml");
+  ASSERT_FALSE(topology.ok());
+  EXPECT_EQ(topology.error().message,
+            "topology /nonexistent/x.yaml: cannot be read");
+}
+
+}  // namespace
+}  // namespace hoplab::sim
