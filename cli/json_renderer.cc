@@ -4,10 +4,49 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "crafter/icmp_extension.h"
 #include "trace/annotation.h"
 
 namespace hoplab::cli {
 namespace {
+
+nlohmann::ordered_json ObjectJson(const crafter::IcmpExtensionObject& object) {
+  nlohmann::ordered_json out = {{"class", object.class_num},
+                                {"c_type", object.c_type},
+                                {"text", FormatIcmpExtensionObject(object)}};
+  if (!object.mpls_labels.empty()) {
+    nlohmann::ordered_json labels = nlohmann::ordered_json::array();
+    for (const crafter::MplsLabelEntry& entry : object.mpls_labels) {
+      labels.push_back({{"label", entry.label},
+                        {"exp", entry.traffic_class},
+                        {"s", entry.bottom_of_stack ? 1 : 0},
+                        {"ttl", entry.ttl}});
+    }
+    out["mpls"] = std::move(labels);
+  }
+  if (object.interface.has_value()) {
+    const crafter::InterfaceInformation& info = *object.interface;
+    static constexpr const char* kRoles[] = {"incoming", "sub-ip", "outgoing",
+                                             "next-hop"};
+    nlohmann::ordered_json interface = {{"role", kRoles[size_t(info.role)]}};
+    if (info.if_index) interface["if_index"] = *info.if_index;
+    if (info.ipv4) interface["address"] = info.ipv4->ToString();
+    if (info.name) interface["name"] = *info.name;
+    if (info.mtu) interface["mtu"] = *info.mtu;
+    out["interface"] = std::move(interface);
+  }
+  return out;
+}
+
+// {"objects": [...], "notes": ["length attribute inconsistent ..."]}.
+nlohmann::ordered_json ExtensionsJson(const crafter::IcmpExtensions& found) {
+  nlohmann::ordered_json objects = nlohmann::ordered_json::array();
+  for (const crafter::IcmpExtensionObject& object : found.objects) {
+    objects.push_back(ObjectJson(object));
+  }
+  return {{"objects", std::move(objects)},
+          {"notes", crafter::DescribeIcmpExtensionAnomalies(found)}};
+}
 
 nlohmann::ordered_json ProbeJson(const trace::ProbeResult& probe) {
   nlohmann::ordered_json out = {
@@ -22,6 +61,9 @@ nlohmann::ordered_json ProbeJson(const trace::ProbeResult& probe) {
   out["rtt_ms"] = std::round(ms * 1000.0) / 1000.0;
   if (const std::string mark = trace::Annotation(probe); !mark.empty()) {
     out["annotation"] = mark;
+  }
+  if (probe.extensions.has_value()) {
+    out["extensions"] = ExtensionsJson(*probe.extensions);
   }
   return out;
 }

@@ -22,6 +22,11 @@ struct JsonTraceInfo {
 // "reached": bool,
 //  "hops": [{"ttl": 1, "probes": [{"from": "a.b.c.d" or null,
 //  "rtt_ms": number or null, "annotation": "!H" or null}, ...]}, ...]}
+// A probe whose reply carried RFC 4884 extensions also has
+// "extensions": {"objects": [{"class": 1, "c_type": 1, "text":
+// "MPLS:L=..", "mpls": [{"label", "exp", "s", "ttl"}, ...]} or with
+// "interface": {"role", "if_index", "address", "name", "mtu"}, ...],
+// "notes": [anomalies in words]}.
 // on one line, RTTs in milliseconds with microsecond resolution.
 std::string RenderJson(const JsonTraceInfo& info,
                        const trace::TraceResult& result);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "crafter/icmp_extension.h"
 #include "trace/annotation.h"
 
 namespace hoplab::cli {
@@ -35,20 +36,36 @@ std::string RenderTextHeader(const TraceHeader& header) {
          header.network + " network";
 }
 
-std::string RenderTextHop(const trace::Hop& hop,
-                          trace::NameResolver* resolver) {
+std::string ExtensionsText(const trace::ProbeResult& probe) {
+  if (!probe.extensions.has_value() || probe.extensions->objects.empty()) {
+    return "";
+  }
+  std::string text = " <";
+  for (size_t i = 0; i < probe.extensions->objects.size(); ++i) {
+    text += (i == 0 ? "" : ";") +
+            crafter::FormatIcmpExtensionObject(probe.extensions->objects[i]);
+  }
+  return text + ">";
+}
+
+std::string RenderTextHop(const trace::Hop& hop, trace::NameResolver* resolver,
+                          bool show_extensions) {
   char ttl[8];
   std::snprintf(ttl, sizeof(ttl), "%2d ", hop.ttl);
   std::string line = ttl;
   std::optional<crafter::Ipv4Address> last_from;
+  std::string last_extensions;
   for (const trace::ProbeResult& probe : hop.probes) {
     if (!probe.from.has_value()) {
       line += " *";
       continue;
     }
-    if (probe.from != last_from) {
-      line += " " + AddressText(*probe.from, resolver);
+    const std::string extensions =
+        show_extensions ? ExtensionsText(probe) : std::string();
+    if (probe.from != last_from || extensions != last_extensions) {
+      line += " " + AddressText(*probe.from, resolver) + extensions;
       last_from = probe.from;
+      last_extensions = extensions;
     }
     line += MillisecondsText(probe.rtt);
     if (const std::string mark = trace::Annotation(probe); !mark.empty()) {

@@ -29,8 +29,16 @@ std::string RenderTextHeader(const TraceHeader& header);
 // reply, else the address (when it differs from the last probe of the hop
 // that had one), "  %.3f ms", and " <mark>" when there is one. Names come
 // from `resolver` as "name (a.b.c.d)", "a.b.c.d (a.b.c.d)" when there is
-// none; a null `resolver` prints bare addresses (-n).
-std::string RenderTextHop(const trace::Hop& hop, trace::NameResolver* resolver);
+// none; a null `resolver` prints bare addresses (-n). With
+// `show_extensions` (-e), the reply's ICMP extensions follow the address as
+// traceroute(8) -e prints them, " <MPLS:L=24001,E=0,S=1,T=1>", objects
+// joined by ';', and the address is printed again when they change.
+std::string RenderTextHop(const trace::Hop& hop, trace::NameResolver* resolver,
+                          bool show_extensions = false);
+
+// The " <...>" text -e adds after a probe's address; empty when the reply
+// carried no extension object.
+std::string ExtensionsText(const trace::ProbeResult& probe);
 
 }  // namespace hoplab::cli
 

@@ -204,16 +204,19 @@ Wiring WireSimulated(const TraceCommandOptions& options,
 }
 
 void PrintCounters(const trace::TraceCounters& counters) {
-  std::fprintf(stderr,
-               "hoplab: %llu probes sent, %llu datagrams received: %llu not "
-               "replies, %llu unmatched, %llu late or duplicate, %llu bad "
-               "checksum\n",
-               static_cast<unsigned long long>(counters.num_sent),
-               static_cast<unsigned long long>(counters.num_received),
-               static_cast<unsigned long long>(counters.num_not_replies),
-               static_cast<unsigned long long>(counters.num_unmatched),
-               static_cast<unsigned long long>(counters.num_late),
-               static_cast<unsigned long long>(counters.num_bad_checksum));
+  std::fprintf(
+      stderr,
+      "hoplab: %llu probes sent, %llu datagrams received: %llu not "
+      "replies, %llu unmatched, %llu late or duplicate, %llu bad "
+      "checksum, %llu reassembly timeouts, %llu bad extensions\n",
+      static_cast<unsigned long long>(counters.num_sent),
+      static_cast<unsigned long long>(counters.num_received),
+      static_cast<unsigned long long>(counters.num_not_replies),
+      static_cast<unsigned long long>(counters.num_unmatched),
+      static_cast<unsigned long long>(counters.num_late),
+      static_cast<unsigned long long>(counters.num_bad_checksum),
+      static_cast<unsigned long long>(counters.num_reassembly_timeouts),
+      static_cast<unsigned long long>(counters.num_bad_extensions));
 }
 
 }  // namespace
@@ -286,7 +289,9 @@ int RunTraceCommand(const TraceCommandOptions& options) {
     std::printf("%s\n", RenderTextHeader(header).c_str());
     std::fflush(stdout);
     engine.set_hop_callback([&](const trace::Hop& hop) {
-      std::printf("%s\n", RenderTextHop(hop, wiring.resolver).c_str());
+      std::printf(
+          "%s\n",
+          RenderTextHop(hop, wiring.resolver, options.extensions).c_str());
       std::fflush(stdout);
     });
   }

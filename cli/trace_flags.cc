@@ -169,6 +169,9 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
 
   // Step: output and the simulated network.
   command->add_flag("--json", options.json, "Print one JSON object");
+  command->add_flag("-e,--extensions", options.extensions,
+                    "Show ICMP extensions (RFC 4884: MPLS label stacks, "
+                    "interfaces) after each address");
   command
       ->add_option("--pcap", options.pcap_path,
                    "Write every probe and reply to this pcap file")

@@ -26,6 +26,8 @@ struct TraceCommandOptions {
   bool paris = false;
   bool numeric = false;
   bool json = false;
+  // -e: show ICMP extensions (RFC 4884) in the text output.
+  bool extensions = false;
   int verbosity = 0;
   std::string pcap_path;
   // -s ADDR: the source address of the probes (a dotted quad); empty: the

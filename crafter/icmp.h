@@ -59,6 +59,11 @@ enum class UnreachableCode : uint8_t {
   kPrecedenceCutoff = 15,
 };
 
+// Time Exceeded codes (RFC 792): 0 is a hop's answer, 1 says the
+// destination gave up reassembling the fragments of a datagram.
+inline constexpr uint8_t kTimeExceededInTransit = 0;
+inline constexpr uint8_t kTimeExceededReassembly = 1;
+
 struct IcmpMessage {
   IcmpType type = IcmpType::kEchoRequest;
   uint8_t code = 0;

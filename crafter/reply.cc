@@ -3,6 +3,7 @@
 #include "crafter/byte_cursor.h"
 #include "crafter/checksum.h"
 #include "crafter/icmp.h"
+#include "crafter/icmp_extension.h"
 #include "crafter/ipv4.h"
 #include "crafter/tcp.h"
 
@@ -113,6 +114,37 @@ Result<Reply, ParseError> ParseQuote(std::span<const uint8_t> quote,
                     quote_offset + kIpv4ProtocolOffset};
 }
 
+// Splits an ICMP error's body into the quote and the RFC 4884 extensions
+// after it, which go into `reply`; returns the quote.
+std::span<const uint8_t> SplitExtensions(const IcmpMessage& icmp,
+                                         Reply* reply) {
+  if (icmp.type == IcmpType::kTimeExceeded &&
+      icmp.code != kTimeExceededInTransit) {
+    return icmp.body;
+  }
+  Result<Ipv4Header, ParseError> quoted = ParseIpv4Header(icmp.body);
+  const size_t quoted_size = quoted.ok() ? quoted->total_length : 0;
+  auto extensions =
+      ParseIcmpExtensions(icmp.body, icmp.original_datagram_words(),
+                          IcmpLengthUnit::kIcmpv4, quoted_size);
+  if (!extensions.ok()) {
+    reply->extension_checksum_bad = true;
+    return icmp.body;
+  }
+  if (!extensions->has_value()) {
+    return icmp.body;
+  }
+  reply->extensions = std::move(*extensions);
+  return icmp.body.first(reply->extensions->offset);
+}
+
+Result<Reply, ParseError> ParseQuoteAndExtensions(const IcmpMessage& icmp,
+                                                  size_t icmp_offset,
+                                                  Reply reply) {
+  const std::span<const uint8_t> quote = SplitExtensions(icmp, &reply);
+  return ParseQuote(quote, icmp_offset + kIcmpHeaderSize, std::move(reply));
+}
+
 Result<Reply, ParseError> ParseIcmpReply(const Outer& outer, Reply reply) {
   const size_t icmp_offset = outer.header.header_size();
   const std::span<const uint8_t> bytes = outer.bytes.subspan(icmp_offset);
@@ -136,14 +168,14 @@ Result<Reply, ParseError> ParseIcmpReply(const Outer& outer, Reply reply) {
       return reply;
     case IcmpType::kTimeExceeded:
       reply.kind = ReplyKind::kTimeExceeded;
-      return ParseQuote(icmp->body, icmp_offset + kIcmpHeaderSize, reply);
+      return ParseQuoteAndExtensions(*icmp, icmp_offset, std::move(reply));
     case IcmpType::kDestinationUnreachable:
       reply.kind = ReplyKind::kDestinationUnreachable;
       if (icmp->code ==
           static_cast<uint8_t>(UnreachableCode::kFragmentationNeeded)) {
         reply.next_hop_mtu = icmp->next_hop_mtu();
       }
-      return ParseQuote(icmp->body, icmp_offset + kIcmpHeaderSize, reply);
+      return ParseQuoteAndExtensions(*icmp, icmp_offset, std::move(reply));
     case IcmpType::kEchoRequest:
       return ParseError{"ICMP Echo Request is a probe, not a reply",
                         icmp_offset};

@@ -6,9 +6,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <span>
 
+#include "crafter/icmp_extension.h"
 #include "crafter/ipv4_address.h"
 #include "crafter/parse_error.h"
 #include "crafter/probe.h"
@@ -59,10 +61,16 @@ struct Reply {
   // The probe this reply answers.
   ProbeKey probe;
   // ICMP errors: TTL of the quoted header as the responder saw it, and how
-  // many bytes of the original datagram were quoted (the quoted IP header
-  // included).
+  // many bytes of the original datagram field there are (the quoted IP
+  // header included; RFC 4884 padding included when extensions follow).
   uint8_t quoted_ttl = 0;
   size_t quote_size = 0;
+  // ICMP errors: the RFC 4884 extensions after the quote, if any.
+  std::optional<IcmpExtensions> extensions;
+  // Set when bytes after the quote carried an extension header whose
+  // non-zero checksum failed; the extension is then dropped (and the quote
+  // is parsed alone), the reply is kept.
+  bool extension_checksum_bad = false;
   // Fragmentation Needed: next-hop MTU (RFC 1191), else 0.
   uint16_t next_hop_mtu = 0;
   // Whether the ICMP (or TCP) checksum verified. A bad checksum does not
@@ -76,10 +84,13 @@ struct Reply {
 // located through IHL in both the outer and the quoted IPv4 header, never a
 // fixed 20 bytes. An ICMP error must quote the IP header and at least 8
 // bytes after it (RFC 792); more (RFC 1812 §4.3.2.3) is accepted. Bytes past
-// the outer Total Length (link padding) are ignored. Fails, with the reason
-// and the offset within `datagram`, on anything shorter, on other protocols
-// and ICMP types, and on quotes of protocols no probe uses. Never throws and
-// never allocates.
+// the outer Total Length (link padding) are ignored. Time Exceeded (code 0)
+// and Destination Unreachable may carry RFC 4884 extensions after the quote
+// (ParseIcmpExtensions says where they are looked for); a fragment
+// reassembly Time Exceeded (code 1) is parsed without. Fails, with the
+// reason and the offset within `datagram`, on anything shorter, on other
+// protocols and ICMP types, and on quotes of protocols no probe uses. Never
+// throws; allocates only for extension objects.
 Result<Reply, ParseError> ParseReply(std::span<const uint8_t> datagram);
 
 }  // namespace hoplab::crafter

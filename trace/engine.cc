@@ -120,6 +120,14 @@ void Engine::HandleDatagram(const ReceivedDatagram& datagram) {
     ++counters.num_bad_checksum;
     return;
   }
+  if (reply->kind == ReplyKind::kTimeExceeded &&
+      reply->icmp_code == crafter::kTimeExceededReassembly) {
+    ++counters.num_reassembly_timeouts;
+    return;
+  }
+  if (reply->extension_checksum_bad) {
+    ++counters.num_bad_extensions;
+  }
   const ptrdiff_t index = MatchProbe(*reply);
   if (index < 0) {
     ++counters.num_unmatched;
@@ -155,6 +163,8 @@ void Engine::RecordReply(size_t index, const crafter::Reply& reply,
   probe.icmp_code = reply.icmp_code;
   probe.next_hop_mtu = reply.next_hop_mtu;
   probe.reply_ttl = reply.reply_ttl;
+  probe.quoted_ttl = reply.quoted_ttl;
+  probe.extensions = reply.extensions;
   states_[index] = ProbeState::kAnswered;
   --num_in_flight_;
 

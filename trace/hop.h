@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "crafter/icmp_extension.h"
 #include "crafter/ipv4_address.h"
 #include "crafter/reply.h"
 #include "trace/clock.h"
@@ -26,6 +27,10 @@ struct ProbeResult {
   uint8_t icmp_code = 0;
   uint16_t next_hop_mtu = 0;
   uint8_t reply_ttl = 0;
+  // TTL of the header the reply quoted (ICMP errors), else 0.
+  uint8_t quoted_ttl = 0;
+  // RFC 4884 extensions of the reply (label stacks, interfaces).
+  std::optional<crafter::IcmpExtensions> extensions;
 };
 
 struct Hop {
@@ -48,6 +53,12 @@ struct TraceCounters {
   uint64_t num_late = 0;
   // A reply whose ICMP or TCP checksum did not verify.
   uint64_t num_bad_checksum = 0;
+  // Time Exceeded code 1: the destination gave up reassembling a
+  // fragmented probe. It names no hop (RFC 792).
+  uint64_t num_reassembly_timeouts = 0;
+  // A reply kept, but whose RFC 4884 extension checksum failed, so its
+  // extension was dropped.
+  uint64_t num_bad_extensions = 0;
 };
 
 struct TraceResult {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crafter/icmp.h"
+#include "crafter/icmp_extension.h"
 
 namespace hoplab::cli {
 namespace {
@@ -125,6 +126,42 @@ TEST(JsonRendererTest, PrintsAnEmptyTraceWithAnEmptyHopList) {
   EXPECT_EQ(json["reached"], true);
   ASSERT_TRUE(json["hops"].is_array());
   EXPECT_TRUE(json["hops"].empty());
+}
+
+TEST(JsonRendererTest, GivesExtensionsTheirLabelsInterfacesAndNotes) {
+  trace::TraceResult result;
+  trace::ProbeResult probe =
+      Answer("192.0.2.1", std::chrono::microseconds(9305));
+  const std::vector<crafter::MplsLabelEntry> stack = {{84016, 5, true, 1}};
+  crafter::InterfaceInformation info;
+  info.if_index = 5;
+  info.ipv4 = Ipv4Address::FromOctets(192, 0, 2, 1);
+  probe.extensions.emplace();
+  probe.extensions->offset = 128;
+  probe.extensions->anomalies = crafter::kExtensionChecksumNotComputed;
+  probe.extensions->objects = {crafter::MplsLabelStackObject(stack),
+                               crafter::InterfaceInformationObject(info)};
+  result.hops.push_back({4, {probe}});
+
+  const ordered_json json = ordered_json::parse(RenderJson({}, result));
+  const ordered_json& ext = json["hops"][0]["probes"][0]["extensions"];
+  EXPECT_EQ(ext["notes"][0], "extension checksum not computed (0x0000)");
+  EXPECT_EQ(ext["objects"][0]["class"], 1);
+  EXPECT_EQ(ext["objects"][0]["text"], "MPLS:L=84016,E=5,S=1,T=1");
+  EXPECT_EQ(ext["objects"][0]["mpls"][0],
+            ordered_json({{"label", 84016}, {"exp", 5}, {"s", 1}, {"ttl", 1}}));
+  EXPECT_EQ(
+      ext["objects"][1]["interface"],
+      ordered_json(
+          {{"role", "incoming"}, {"if_index", 5}, {"address", "192.0.2.1"}}));
+}
+
+TEST(JsonRendererTest, LeavesExtensionsOutWhenTheReplyHadNone) {
+  trace::TraceResult result;
+  result.hops.push_back(
+      {1, {Answer("192.0.2.1", std::chrono::microseconds(525))}});
+  const ordered_json json = ordered_json::parse(RenderJson({}, result));
+  EXPECT_FALSE(json["hops"][0]["probes"][0].contains("extensions"));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "crafter/icmp.h"
+#include "crafter/icmp_extension.h"
 
 namespace hoplab::cli {
 namespace {
@@ -208,6 +209,38 @@ TEST(TextRendererTest, PrintsTracerouteHeaderFollowedByTheNetwork) {
 
   EXPECT_EQ(RenderTextHeader(header),
             CaptureLine("icmp-butskoy.txt", 1) + ", live network");
+}
+
+// A probe whose Time Exceeded carried one RFC 4950 label stack object.
+trace::ProbeResult Labelled(const char* from, uint32_t label) {
+  trace::ProbeResult probe = Answer(3, from, 9305);
+  const std::vector<crafter::MplsLabelEntry> stack = {{label, 0, true, 1}};
+  probe.extensions.emplace();
+  probe.extensions->objects.push_back(crafter::MplsLabelStackObject(stack));
+  return probe;
+}
+
+TEST(TextRendererTest, ShowsLabelStacksAfterTheAddressWithDashE) {
+  const trace::Hop hop =
+      MakeHop(3, {Labelled("192.0.2.1", 416240), Labelled("192.0.2.1", 416240),
+                  Labelled("192.0.2.1", 24001)});
+  EXPECT_EQ(RenderTextHop(hop, nullptr, true),
+            " 3  192.0.2.1 <MPLS:L=416240,E=0,S=1,T=1>  9.305 ms  9.305 ms "
+            "192.0.2.1 <MPLS:L=24001,E=0,S=1,T=1>  9.305 ms");
+  // Without -e the extensions change nothing.
+  EXPECT_EQ(RenderTextHop(hop, nullptr, false),
+            " 3  192.0.2.1  9.305 ms  9.305 ms  9.305 ms");
+}
+
+TEST(TextRendererTest, JoinsSeveralObjectsWithSemicolons) {
+  trace::ProbeResult probe = Labelled("192.0.2.4", 16);
+  crafter::IcmpExtensionObject unknown;
+  unknown.class_num = 200;
+  unknown.c_type = 1;
+  unknown.payload = {0xde, 0xad, 0xbe, 0xef};
+  probe.extensions->objects.push_back(unknown);
+  EXPECT_EQ(ExtensionsText(probe), " <MPLS:L=16,E=0,S=1,T=1;200/1:deadbeef>");
+  EXPECT_EQ(ExtensionsText(Answer(1, "192.0.2.1", 1)), "");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "crafter/icmp_error.h"
+#include "crafter/icmp_extension.h"
 #include "crafter/ipv4.h"
 #include "tests/crafter/captured_replies.h"
 
@@ -441,6 +442,96 @@ TEST(ParseReplyTest, RejectsAQuoteShorterThanItsIhlPlusEightBytes) {
   EXPECT_STREQ(reply.error().reason,
                "ICMP quote ends before 8 bytes of quoted data");
   EXPECT_EQ(reply.error().offset, 55u);
+}
+
+// A Time Exceeded from 10.201.0.2 for an echo probe (id 11177, seq 1) of
+// `probe_size` bytes, with `extensions` after its padded quote.
+std::vector<uint8_t> TimeExceededWithExtensions(
+    uint16_t probe_size, std::span<const uint8_t> extensions,
+    uint8_t code = kTimeExceededInTransit) {
+  ProbeSpec probe;
+  probe.source = kSource;
+  probe.destination = kTarget;
+  probe.packet_size = probe_size;
+  probe.ttl = 1;
+  probe.icmp_id = 11177;
+  probe.icmp_sequence = 1;
+  std::vector<uint8_t> sent(probe_size);
+  EXPECT_EQ(BuildProbe(probe, sent), probe_size);
+  IcmpErrorSpec error;
+  error.source = Ipv4Address::FromOctets(10, 201, 0, 2);
+  error.destination = kSource;
+  error.code = code;
+  error.offending = sent;
+  error.extensions = extensions;
+  std::vector<uint8_t> out(1600);
+  out.resize(BuildIcmpError(error, out));
+  return out;
+}
+
+TEST(ParseReplyTest, CarriesTheLabelStackAfterThePaddedQuote) {
+  const std::vector<MplsLabelEntry> stack = {{24001, 0, true, 1}};
+  const std::vector<IcmpExtensionObject> objects = {
+      MplsLabelStackObject(stack)};
+  const auto bytes =
+      TimeExceededWithExtensions(60, SerializeIcmpExtensions(objects));
+
+  auto reply = ParseReply(Copy(bytes));
+  ASSERT_TRUE(reply.ok()) << reply.error();
+  EXPECT_TRUE(reply->checksum_ok);
+  EXPECT_EQ(reply->probe, IcmpKey(11177, 1));
+  EXPECT_EQ(reply->quote_size, 128u);
+  ASSERT_TRUE(reply->extensions.has_value());
+  EXPECT_EQ(reply->extensions->objects, objects);
+  EXPECT_FALSE(reply->extension_checksum_bad);
+}
+
+TEST(ParseReplyTest, KeepsTheReplyButDropsAnExtensionWithABadChecksum) {
+  const std::vector<MplsLabelEntry> stack = {{24001, 0, true, 1}};
+  const std::vector<IcmpExtensionObject> objects = {
+      MplsLabelStackObject(stack)};
+  std::vector<uint8_t> extensions = SerializeIcmpExtensions(objects);
+  extensions[3] ^= 0x10;
+  const auto bytes = TimeExceededWithExtensions(60, extensions);
+
+  auto reply = ParseReply(Copy(bytes));
+  ASSERT_TRUE(reply.ok()) << reply.error();
+  EXPECT_EQ(reply->probe, IcmpKey(11177, 1));
+  EXPECT_FALSE(reply->extensions.has_value());
+  EXPECT_TRUE(reply->extension_checksum_bad);
+}
+
+TEST(ParseReplyTest, ReadsNoExtensionInAReassemblyTimeout) {
+  const std::vector<MplsLabelEntry> stack = {{24001, 0, true, 1}};
+  const std::vector<IcmpExtensionObject> objects = {
+      MplsLabelStackObject(stack)};
+  const auto bytes = TimeExceededWithExtensions(
+      60, SerializeIcmpExtensions(objects), kTimeExceededReassembly);
+
+  auto reply = ParseReply(Copy(bytes));
+  ASSERT_TRUE(reply.ok()) << reply.error();
+  EXPECT_EQ(reply->icmp_code, kTimeExceededReassembly);
+  EXPECT_FALSE(reply->extensions.has_value());
+  EXPECT_EQ(reply->quote_size, 128u + 12u);
+}
+
+TEST(ParseReplyTest, ExtensionsSurviveEveryTruncationWithoutOverreading) {
+  const std::vector<MplsLabelEntry> stack = {{16, 1, false, 9},
+                                             {24001, 0, true, 1}};
+  const std::vector<IcmpExtensionObject> objects = {
+      MplsLabelStackObject(stack)};
+  const auto bytes =
+      TimeExceededWithExtensions(200, SerializeIcmpExtensions(objects));
+  for (size_t size = 0; size < bytes.size(); ++size) {
+    SCOPED_TRACE(size);
+    // A capture cut short: Total Length promises more than is there.
+    auto reply = ParseReply(Copy(std::span(bytes).first(size)));
+    if (reply.ok()) {
+      EXPECT_FALSE(reply->checksum_ok);
+      EXPECT_FALSE(reply->extensions.has_value() &&
+                   reply->extensions->objects.size() > 1);
+    }
+  }
 }
 
 TEST(ProbeKeyTest, PrintsDecodedFields) {
