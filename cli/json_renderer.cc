@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <nlohmann/json.hpp>
 
 #include "crafter/icmp_extension.h"
 #include "trace/annotation.h"
@@ -72,6 +71,11 @@ nlohmann::ordered_json ProbeJson(const trace::ProbeResult& probe) {
 
 std::string RenderJson(const JsonTraceInfo& info,
                        const trace::TraceResult& result) {
+  return TraceJson(info, result).dump();
+}
+
+nlohmann::ordered_json TraceJson(const JsonTraceInfo& info,
+                                 const trace::TraceResult& result) {
   nlohmann::ordered_json hops = nlohmann::ordered_json::array();
   for (const trace::Hop& hop : result.hops) {
     nlohmann::ordered_json probes = nlohmann::ordered_json::array();
@@ -88,7 +92,7 @@ std::string RenderJson(const JsonTraceInfo& info,
   out["network"] = info.network;
   out["reached"] = result.reached;
   out["hops"] = std::move(hops);
-  return out.dump();
+  return out;
 }
 
 }  // namespace hoplab::cli

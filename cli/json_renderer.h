@@ -3,6 +3,7 @@
 #ifndef HOPLAB_CLI_JSON_RENDERER_H_
 #define HOPLAB_CLI_JSON_RENDERER_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "crafter/probe.h"
@@ -30,6 +31,11 @@ struct JsonTraceInfo {
 // on one line, RTTs in milliseconds with microsecond resolution.
 std::string RenderJson(const JsonTraceInfo& info,
                        const trace::TraceResult& result);
+
+// The same object as a JSON value, for output that holds several traces
+// (hoplab replay's {"traces": [...]}).
+nlohmann::ordered_json TraceJson(const JsonTraceInfo& info,
+                                 const trace::TraceResult& result);
 
 }  // namespace hoplab::cli
 

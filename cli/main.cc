@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/replay_command.h"
 #include "cli/sim_command.h"
 #include "cli/trace_command.h"
 
@@ -16,6 +17,8 @@ int main(int argc, char** argv) {
   CLI::App* trace = hoplab::cli::AddTraceCommand(app, trace_options);
   hoplab::cli::SimServeOptions serve_options;
   CLI::App* serve = hoplab::cli::AddSimCommand(app, serve_options);
+  hoplab::cli::ReplayCommandOptions replay_options;
+  CLI::App* replay = hoplab::cli::AddReplayCommand(app, replay_options);
 
   try {
     app.parse(argc, argv);
@@ -33,6 +36,9 @@ int main(int argc, char** argv) {
   }
   if (serve->parsed()) {
     return hoplab::cli::RunSimServeCommand(serve_options);
+  }
+  if (replay->parsed()) {
+    return hoplab::cli::RunReplayCommand(replay_options);
   }
   return 2;
 }

@@ -33,6 +33,24 @@ bool ByteReader::ReadU32(uint32_t* out) {
   return true;
 }
 
+bool ByteReader::ReadU16Le(uint16_t* out) {
+  if (remaining() < 2) {
+    return false;
+  }
+  *out = LoadU16Le(data_, offset_);
+  offset_ += 2;
+  return true;
+}
+
+bool ByteReader::ReadU32Le(uint32_t* out) {
+  if (remaining() < 4) {
+    return false;
+  }
+  *out = LoadU32Le(data_, offset_);
+  offset_ += 4;
+  return true;
+}
+
 bool ByteReader::ReadBytes(size_t size, std::span<const uint8_t>* out) {
   if (remaining() < size) {
     return false;
@@ -109,6 +127,18 @@ uint32_t LoadU32(std::span<const uint8_t> bytes, size_t offset) {
   HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 4);
   return (uint32_t{bytes[offset]} << 24) | (uint32_t{bytes[offset + 1]} << 16) |
          (uint32_t{bytes[offset + 2]} << 8) | uint32_t{bytes[offset + 3]};
+}
+
+uint16_t LoadU16Le(std::span<const uint8_t> bytes, size_t offset) {
+  HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 2);
+  return static_cast<uint16_t>(bytes[offset] | (bytes[offset + 1] << 8));
+}
+
+uint32_t LoadU32Le(std::span<const uint8_t> bytes, size_t offset) {
+  HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 4);
+  return uint32_t{bytes[offset]} | (uint32_t{bytes[offset + 1]} << 8) |
+         (uint32_t{bytes[offset + 2]} << 16) |
+         (uint32_t{bytes[offset + 3]} << 24);
 }
 
 void StoreU16(std::span<uint8_t> bytes, size_t offset, uint16_t value) {

@@ -20,6 +20,10 @@ class ByteReader {
   [[nodiscard]] bool ReadU8(uint8_t* out);
   [[nodiscard]] bool ReadU16(uint16_t* out);
   [[nodiscard]] bool ReadU32(uint32_t* out);
+  // Little-endian reads, for capture file headers written in the capturing
+  // host's byte order (pcapng, BSD loopback) and never for wire headers.
+  [[nodiscard]] bool ReadU16Le(uint16_t* out);
+  [[nodiscard]] bool ReadU32Le(uint32_t* out);
   // On success *out views the next `size` bytes of the reader's span.
   [[nodiscard]] bool ReadBytes(size_t size, std::span<const uint8_t>* out);
   [[nodiscard]] bool Skip(size_t size);
@@ -60,6 +64,9 @@ class ByteWriter {
 // `offset + 2` (or 4) must not exceed bytes.size(); aborts otherwise.
 uint16_t LoadU16(std::span<const uint8_t> bytes, size_t offset);
 uint32_t LoadU32(std::span<const uint8_t> bytes, size_t offset);
+// Little-endian counterparts, same precondition.
+uint16_t LoadU16Le(std::span<const uint8_t> bytes, size_t offset);
+uint32_t LoadU32Le(std::span<const uint8_t> bytes, size_t offset);
 void StoreU16(std::span<uint8_t> bytes, size_t offset, uint16_t value);
 void StoreU32(std::span<uint8_t> bytes, size_t offset, uint32_t value);
 

@@ -34,6 +34,10 @@ inline constexpr size_t kIpv4MinHeaderSize = 20;
 inline constexpr size_t kIpv4MaxHeaderSize = 60;
 // Offset of the header checksum within the header.
 inline constexpr size_t kIpv4ChecksumOffset = 10;
+// Offsets of the fields that parsers' errors point at.
+inline constexpr size_t kIpv4TotalLengthOffset = 2;
+inline constexpr size_t kIpv4FragmentOffset = 6;
+inline constexpr size_t kIpv4ProtocolOffset = 9;
 
 // IANA protocol numbers. Values not named here are kept as they are.
 enum class IpProtocol : uint8_t {

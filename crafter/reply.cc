@@ -10,12 +10,6 @@
 namespace hoplab::crafter {
 namespace {
 
-// Offsets of fields that errors point at, within their headers.
-constexpr size_t kIpv4TotalLengthOffset = 2;
-constexpr size_t kIpv4FragmentOffset = 6;
-constexpr size_t kIpv4ProtocolOffset = 9;
-constexpr size_t kTcpFlagsOffset = 13;
-
 // The outer datagram once its header is read: the header, the bytes that
 // Total Length covers (or fewer, when a capture cut the datagram short),
 // and whether all of them are present.

@@ -35,6 +35,7 @@ namespace hoplab::crafter {
 inline constexpr size_t kTcpMinHeaderSize = 20;
 inline constexpr size_t kTcpMaxHeaderSize = 60;
 inline constexpr size_t kTcpChecksumOffset = 16;
+inline constexpr size_t kTcpFlagsOffset = 13;
 
 // Control bits (RFC 9293 §3.1; CWR and ECE from RFC 3168 §6.1).
 inline constexpr uint8_t kTcpFin = 0x01;

@@ -8,37 +8,11 @@
 #include "crafter/check.h"
 #include "crafter/icmp.h"
 #include "trace/probe_identity.h"
+#include "trace/reply_outcome.h"
 
 namespace hoplab::trace {
-namespace {
 
 using crafter::ReplyKind;
-
-// Whether `reply` ends the trace at its hop, as traceroute(8) ends it: the
-// destination answered, or something refused to forward further.
-bool IsFinal(const crafter::Reply& reply) {
-  return reply.kind != ReplyKind::kTimeExceeded;
-}
-
-// Whether `reply` came from the destination host itself.
-bool ReachedDestination(const crafter::Reply& reply,
-                        crafter::Ipv4Address destination) {
-  switch (reply.kind) {
-    case ReplyKind::kEchoReply:
-    case ReplyKind::kTcpSynAck:
-    case ReplyKind::kTcpReset:
-      return true;
-    case ReplyKind::kDestinationUnreachable:
-      return reply.icmp_code ==
-                 static_cast<uint8_t>(crafter::UnreachableCode::kPort) ||
-             reply.responder == destination;
-    case ReplyKind::kTimeExceeded:
-      return false;
-  }
-  return false;
-}
-
-}  // namespace
 
 Engine::Engine(Transport& transport, const Clock& clock, TraceOptions options)
     : transport_(transport),
@@ -168,10 +142,10 @@ void Engine::RecordReply(size_t index, const crafter::Reply& reply,
   states_[index] = ProbeState::kAnswered;
   --num_in_flight_;
 
-  if (index < end_ && ReachedDestination(reply, options_.destination)) {
+  if (index < end_ && FromDestination(reply, options_.destination)) {
     result_.reached = true;
   }
-  if (!IsFinal(reply)) {
+  if (!EndsTrace(reply)) {
     return;
   }
   // The trace ends with this hop; probes sent beyond it are abandoned.

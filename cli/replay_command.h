@@ -1,0 +1,37 @@
+// `hoplab replay`: the traces a capture file holds, printed as `hoplab
+// trace` prints a trace.
+
+#ifndef HOPLAB_CLI_REPLAY_COMMAND_H_
+#define HOPLAB_CLI_REPLAY_COMMAND_H_
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace hoplab::cli {
+
+struct ReplayCommandOptions {
+  std::string path;
+  bool numeric = false;
+  bool json = false;
+  int verbosity = 0;
+  // --tag-type: EtherTypes read as VLAN tags besides 0x8100, 0x88a8 and
+  // 0x9100, as typed ("0x8200").
+  std::vector<std::string> tag_types;
+};
+
+// Adds the `replay` subcommand and its flags to `app`, filling `options`.
+CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions& options);
+
+// Reads the capture, prints each trace found on stdout (text: a header
+// line naming the capture, then the hop lines; --json: one object
+// {"traces": [...]}), and on stderr every bad record (file, record number,
+// offset, what is wrong) and the counts of what was skipped. Returns 0
+// when the whole file was read, 1 when it could not be opened or its
+// framing broke part-way (the traces before the break are still printed),
+// 2 on a usage error.
+int RunReplayCommand(const ReplayCommandOptions& options);
+
+}  // namespace hoplab::cli
+
+#endif  // HOPLAB_CLI_REPLAY_COMMAND_H_

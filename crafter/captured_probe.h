@@ -1,0 +1,45 @@
+// CapturedProbe and ParseProbe: a probe as a capture shows it, read back
+// into the key its replies will quote, whichever tool built it.
+
+#ifndef HOPLAB_CRAFTER_CAPTURED_PROBE_H_
+#define HOPLAB_CRAFTER_CAPTURED_PROBE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "crafter/parse_error.h"
+#include "crafter/reply.h"
+#include "crafter/result.h"
+
+namespace hoplab::crafter {
+
+struct CapturedProbe {
+  // The fields a reply quotes or mirrors, as ParseReply recovers them into
+  // Reply::probe, so that a reply answers this probe when the two keys are
+  // equal.
+  ProbeKey key;
+  uint8_t ttl = 0;
+  // IPv4 Total Length: the probe's size as traceroute prints it.
+  uint16_t total_length = 0;
+  // Whether the ICMP, UDP or TCP checksum verified. A probe captured on the
+  // sending host before the NIC filled its checksum (offload) does not; its
+  // quoted copy then carries the real checksum.
+  bool checksum_ok = false;
+  // TCP: bytes of data after the SYN's header. A RST answering a SYN with
+  // data acknowledges them too (RFC 9293 §3.10.7.1).
+  uint32_t tcp_payload_size = 0;
+};
+
+// Parses one IPv4 datagram (link layer removed) as a traceroute probe: an
+// ICMP Echo Request, a UDP datagram, or a TCP segment with SYN and without
+// ACK. Bytes past Total Length are ignored; a datagram cut short by the
+// snap length is read as far as the key's fields go (then checksum_ok is
+// false). Fails, with the reason and the offset within `datagram`, on
+// fragments, other protocols and ICMP types, TCP segments that are not a
+// bare SYN, and headers that end early. Never throws or allocates.
+Result<CapturedProbe, ParseError> ParseProbe(std::span<const uint8_t> datagram);
+
+}  // namespace hoplab::crafter
+
+#endif  // HOPLAB_CRAFTER_CAPTURED_PROBE_H_

@@ -1,0 +1,215 @@
+#include "replay/trace_rebuilder.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "crafter/byte_cursor.h"
+#include "crafter/ipv4.h"
+#include "trace/reply_outcome.h"
+
+namespace hoplab::replay {
+namespace {
+
+using crafter::ProbeMethod;
+using crafter::ReplyKind;
+
+bool MirrorsProbe(const crafter::Reply& reply) {
+  return reply.kind == ReplyKind::kEchoReply ||
+         reply.kind == ReplyKind::kTcpSynAck ||
+         reply.kind == ReplyKind::kTcpReset;
+}
+
+// Whether the capture holds the whole datagram, so a checksum can verify.
+bool IsComplete(std::span<const uint8_t> datagram) {
+  return datagram.size() >= 4 &&
+         crafter::LoadU16(datagram, crafter::kIpv4TotalLengthOffset) <=
+             datagram.size();
+}
+
+// Which probes are one trace: same source, destination and method, and for
+// ICMP the same identifier (traceroute and mtr keep one per run).
+std::tuple<ProbeMethod, uint32_t, uint32_t, uint16_t> GroupKey(
+    const crafter::ProbeKey& key) {
+  return {key.method, key.source.value(), key.destination.value(),
+          key.method == ProbeMethod::kIcmp ? key.icmp_id : uint16_t{0}};
+}
+
+}  // namespace
+
+bool Answers(const crafter::CapturedProbe& probe, const crafter::Reply& reply) {
+  const crafter::ProbeKey& mine = probe.key;
+  const crafter::ProbeKey& quoted = reply.probe;
+  if (mine.method != quoted.method || mine.source != quoted.source) {
+    return false;
+  }
+  if (!MirrorsProbe(reply) && mine.destination != quoted.destination) {
+    return false;
+  }
+  switch (mine.method) {
+    case ProbeMethod::kIcmp:
+      return mine.icmp_id == quoted.icmp_id &&
+             mine.icmp_sequence == quoted.icmp_sequence;
+    case ProbeMethod::kUdp:
+      return mine.source_port == quoted.source_port &&
+             mine.destination_port == quoted.destination_port &&
+             (mine.udp_checksum == quoted.udp_checksum || !probe.checksum_ok);
+    case ProbeMethod::kTcp:
+      if (mine.source_port != quoted.source_port ||
+          mine.destination_port != quoted.destination_port) {
+        return false;
+      }
+      return mine.tcp_sequence == quoted.tcp_sequence ||
+             (reply.kind == ReplyKind::kTcpReset &&
+              (quoted.tcp_sequence == 0 ||
+               quoted.tcp_sequence ==
+                   mine.tcp_sequence + probe.tcp_payload_size));
+  }
+  return false;
+}
+
+void TraceRebuilder::Add(trace::TimePoint at,
+                         std::span<const uint8_t> datagram) {
+  ++counters_.num_datagrams;
+  if (auto probe = crafter::ParseProbe(datagram); probe.ok()) {
+    ++counters_.num_probes;
+    probes_.push_back(Probe{*probe, at, std::nullopt, {}});
+    return;
+  }
+  auto reply = crafter::ParseReply(datagram);
+  if (!reply.ok()) {
+    ++counters_.num_other;
+    return;
+  }
+  ++counters_.num_replies;
+  // A reply cut short by the snap length cannot verify; it is used as far
+  // as it goes. A complete one that does not verify is dropped.
+  if (!reply->checksum_ok && IsComplete(datagram)) {
+    ++counters_.num_bad_checksum;
+    return;
+  }
+  replies_.push_back(CapturedReply{*reply, at});
+}
+
+void TraceRebuilder::Match(const CapturedReply& captured) {
+  // The latest probe sent before the reply that it answers: sequence
+  // numbers and ports wrap, and a reused key belongs to the newer probe.
+  Probe* found = nullptr;
+  bool any = false;
+  for (Probe& probe : probes_) {
+    if (probe.at > captured.at) {
+      break;
+    }
+    if (!Answers(probe.probe, captured.reply)) {
+      continue;
+    }
+    any = true;
+    if (!probe.reply.has_value()) {
+      found = &probe;
+    }
+  }
+  if (found == nullptr) {
+    ++(any ? counters_.num_late : counters_.num_unmatched);
+    return;
+  }
+  found->reply = captured.reply;
+  found->replied_at = captured.at;
+}
+
+std::vector<std::vector<size_t>> TraceRebuilder::Group() const {
+  std::map<decltype(GroupKey({})), size_t> index_of;
+  std::vector<std::vector<size_t>> groups;
+  for (size_t i = 0; i < probes_.size(); ++i) {
+    const auto [it, added] =
+        index_of.emplace(GroupKey(probes_[i].probe.key), groups.size());
+    if (added) {
+      groups.emplace_back();
+    }
+    groups[it->second].push_back(i);
+  }
+
+  // A trace probes several TTLs, or a router answered it.
+  std::erase_if(groups, [&](const std::vector<size_t>& group) {
+    std::set<uint8_t> ttls;
+    for (size_t i : group) {
+      ttls.insert(probes_[i].probe.ttl);
+      if (probes_[i].reply.has_value() &&
+          probes_[i].reply->kind == ReplyKind::kTimeExceeded) {
+        return false;
+      }
+    }
+    return ttls.size() < 2;
+  });
+  return groups;
+}
+
+RebuiltTrace TraceRebuilder::Build(const std::vector<size_t>& group) const {
+  const crafter::CapturedProbe& first = probes_[group.front()].probe;
+  RebuiltTrace rebuilt;
+  rebuilt.method = first.key.method;
+  rebuilt.source = first.key.source;
+  rebuilt.destination = first.key.destination;
+  rebuilt.packet_size = first.total_length;
+
+  // Hops in TTL order; within a hop, probes stay in the order sent.
+  std::vector<size_t> order = group;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return probes_[a].probe.ttl < probes_[b].probe.ttl;
+  });
+  trace::TraceResult& result = rebuilt.result;
+  bool ended = false;
+  for (size_t i : order) {
+    const Probe& probe = probes_[i];
+    rebuilt.max_ttl = std::max(rebuilt.max_ttl, probe.probe.ttl);
+    if (result.hops.empty() || result.hops.back().ttl != probe.probe.ttl) {
+      if (ended) {
+        continue;
+      }
+      result.hops.push_back(trace::Hop{probe.probe.ttl, {}});
+    }
+    trace::ProbeResult out;
+    out.ttl = probe.probe.ttl;
+    out.sent_at = probe.at;
+    ++result.counters.num_sent;
+    if (probe.reply.has_value()) {
+      const crafter::Reply& reply = *probe.reply;
+      ++result.counters.num_received;
+      out.from = reply.responder;
+      out.rtt = std::max(trace::Duration::zero(), probe.replied_at - probe.at);
+      out.kind = reply.kind;
+      out.icmp_type = reply.icmp_type;
+      out.icmp_code = reply.icmp_code;
+      out.next_hop_mtu = reply.next_hop_mtu;
+      out.reply_ttl = reply.reply_ttl;
+      // traceroute(8) stops after the hop where the destination answered
+      // or a router refused to forward.
+      ended = ended || trace::EndsTrace(reply);
+      result.reached =
+          result.reached || trace::FromDestination(reply, rebuilt.destination);
+    }
+    result.hops.back().probes.push_back(out);
+  }
+  return rebuilt;
+}
+
+std::vector<RebuiltTrace> TraceRebuilder::Rebuild() {
+  const auto by_time = [](const auto& a, const auto& b) { return a.at < b.at; };
+  std::stable_sort(probes_.begin(), probes_.end(), by_time);
+  std::stable_sort(replies_.begin(), replies_.end(), by_time);
+  for (Probe& probe : probes_) {
+    probe.reply.reset();
+  }
+  counters_.num_unmatched = 0;
+  counters_.num_late = 0;
+  for (const CapturedReply& reply : replies_) {
+    Match(reply);
+  }
+  std::vector<RebuiltTrace> traces;
+  for (const std::vector<size_t>& group : Group()) {
+    traces.push_back(Build(group));
+  }
+  return traces;
+}
+
+}  // namespace hoplab::replay

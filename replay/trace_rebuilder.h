@@ -1,0 +1,107 @@
+// TraceRebuilder: the traces a capture holds, rebuilt from the probes and
+// replies in it, whichever tool sent them.
+
+#ifndef HOPLAB_REPLAY_TRACE_REBUILDER_H_
+#define HOPLAB_REPLAY_TRACE_REBUILDER_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "crafter/captured_probe.h"
+#include "crafter/ipv4_address.h"
+#include "crafter/reply.h"
+#include "trace/clock.h"
+#include "trace/hop.h"
+
+namespace hoplab::replay {
+
+// One trace found in a capture.
+struct RebuiltTrace {
+  crafter::ProbeMethod method = crafter::ProbeMethod::kIcmp;
+  crafter::Ipv4Address source;
+  crafter::Ipv4Address destination;
+  // IPv4 Total Length of the trace's first probe.
+  uint16_t packet_size = 0;
+  // The highest TTL probed, past where the trace stopped too.
+  uint8_t max_ttl = 0;
+  // Hops in TTL order, only TTLs the capture holds probes for, each hop's
+  // probes in the order they were sent; the trace stops after the first
+  // hop with a reply other than Time Exceeded, as traceroute(8) does.
+  // counters: num_sent is the trace's probes, num_received the replies
+  // matched to them.
+  trace::TraceResult result;
+};
+
+// What did not become part of a trace, counted over the whole capture.
+struct RebuildCounters {
+  uint64_t num_datagrams = 0;
+  uint64_t num_probes = 0;
+  uint64_t num_replies = 0;
+  // IPv4 that is neither a probe nor a reply (other programs' traffic).
+  uint64_t num_other = 0;
+  // A reply whose quoted key equals no probe in the capture.
+  uint64_t num_unmatched = 0;
+  // A reply to a probe already answered: a duplicate or a late one.
+  uint64_t num_late = 0;
+  // A complete reply whose ICMP or TCP checksum did not verify; dropped
+  // as the engine drops it.
+  uint64_t num_bad_checksum = 0;
+};
+
+class TraceRebuilder {
+ public:
+  // Takes one IPv4 datagram (link layer removed) captured at `at`. Probes
+  // are what crafter::ParseProbe reads, replies what crafter::ParseReply
+  // reads; anything else is counted. Copies what it keeps, not the bytes.
+  void Add(trace::TimePoint at, std::span<const uint8_t> datagram);
+
+  // Matches every reply, in time order, to the captured probe whose own
+  // fields equal the key the reply quotes or mirrors, and groups probes
+  // into traces: one per source, destination, method (and ICMP
+  // identifier), so that mtr's repeated cycles make one trace. A group is
+  // a trace when it probes at least two TTLs or a router answered it with
+  // Time Exceeded; a lone ping is not. Traces come in the order of their
+  // first probe.
+  std::vector<RebuiltTrace> Rebuild();
+
+  const RebuildCounters& counters() const { return counters_; }
+
+ private:
+  struct Probe {
+    crafter::CapturedProbe probe;
+    trace::TimePoint at;
+    std::optional<crafter::Reply> reply;
+    trace::TimePoint replied_at;
+  };
+  struct CapturedReply {
+    crafter::Reply reply;
+    trace::TimePoint at;
+  };
+
+  void Match(const CapturedReply& reply);
+  std::vector<std::vector<size_t>> Group() const;
+  RebuiltTrace Build(const std::vector<size_t>& group) const;
+
+  std::vector<Probe> probes_;
+  std::vector<CapturedReply> replies_;
+  RebuildCounters counters_;
+};
+
+// Whether `reply` answers `probe`: the key the reply carries equals the
+// probe's own, except where the reply cannot carry a field or the capture
+// does not show the one that crossed the wire:
+// - an Echo Reply, SYN-ACK or RST may come from another address of the
+//   destination host, so its source is not compared;
+// - a UDP probe captured before the NIC filled its checksum (offload)
+//   shows another checksum than the one quoted, so an unverified probe
+//   checksum is not compared;
+// - a RST without ACK carries no sequence number (tcp_sequence 0), and one
+//   answering a SYN with data acknowledges the data too (RFC 9293
+//   §3.10.7.1).
+bool Answers(const crafter::CapturedProbe& probe, const crafter::Reply& reply);
+
+}  // namespace hoplab::replay
+
+#endif  // HOPLAB_REPLAY_TRACE_REBUILDER_H_
