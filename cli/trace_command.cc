@@ -20,6 +20,8 @@
 #include "sim/builtin_network.h"
 #include "sim/random.h"
 #include "sim/sim_transport.h"
+#include "sim/topology_loader.h"
+#include "sim/topology_network.h"
 #include "sim/virtual_clock.h"
 #include "trace/datagram_transport.h"
 #include "trace/engine.h"
@@ -38,7 +40,7 @@ constexpr Ipv4Address kSimulatedSource =
 // Everything one run needs, whichever network it runs on.
 struct Wiring {
   std::unique_ptr<trace::Clock> clock;
-  std::unique_ptr<sim::BuiltinNetwork> network;
+  std::unique_ptr<sim::Network> network;
   std::unique_ptr<trace::Transport> transport;
   std::unique_ptr<trace::NameResolver> system_resolver;
   trace::NameResolver* resolver = nullptr;
@@ -184,23 +186,61 @@ Result<Wiring> WireLive(const TraceCommandOptions& options,
   return wiring;
 }
 
+// The built-in network, or with --sim the topology (already loaded).
 Wiring WireSimulated(const TraceCommandOptions& options,
+                     std::optional<sim::Topology> topology, uint64_t seed,
                      trace::TraceOptions& trace_options) {
   Wiring wiring;
   auto clock = std::make_unique<sim::VirtualClock>();
-  wiring.network = std::make_unique<sim::BuiltinNetwork>(options.seed);
+  trace::NameResolver* resolver = nullptr;
+  Ipv4Address host = kSimulatedSource;
+  if (topology.has_value()) {
+    host = topology->host;
+    auto network =
+        std::make_unique<sim::TopologyNetwork>(std::move(*topology), seed);
+    resolver = network.get();
+    wiring.network_name = network->Name() + " (simulated)";
+    wiring.network = std::move(network);
+  } else {
+    auto network = std::make_unique<sim::BuiltinNetwork>(seed);
+    resolver = network.get();
+    wiring.network = std::move(network);
+    wiring.network_name =
+        std::string(sim::BuiltinNetwork::kName) + " (simulated)";
+  }
   wiring.transport =
       std::make_unique<sim::SimTransport>(*wiring.network, *clock);
   wiring.clock = std::move(clock);
   if (trace_options.source.IsUnspecified()) {
-    trace_options.source = kSimulatedSource;
+    trace_options.source = host;
   }
   if (!options.numeric) {
-    wiring.resolver = wiring.network.get();
+    wiring.resolver = resolver;
   }
-  wiring.network_name =
-      std::string(sim::BuiltinNetwork::kName) + " (simulated)";
   return wiring;
+}
+
+// The topology of --sim, checked to route `destination`; nullopt without
+// --sim. Fails with the loader's message or the targets it knows.
+Result<std::optional<sim::Topology>> LoadSimTopology(
+    const TraceCommandOptions& options, Ipv4Address destination) {
+  if (options.sim_path.empty()) {
+    return std::optional<sim::Topology>();
+  }
+  auto topology = sim::LoadTopologyFile(options.sim_path);
+  if (!topology.ok()) {
+    return Error{"hoplab: " + topology.error().message};
+  }
+  if (topology->FindTarget(destination) == nullptr) {
+    std::string targets;
+    for (const sim::Target& target : topology->targets) {
+      targets += (targets.empty() ? "" : ", ") + target.address.ToString();
+    }
+    return Error{"hoplab: " + destination.ToString() +
+                 ": not a target of topology " + options.sim_path +
+                 " (its targets: " + targets + ")"};
+  }
+  return std::optional<sim::Topology>(std::move(topology).value());
 }
 
 void PrintCounters(const trace::TraceCounters& counters) {
@@ -228,7 +268,15 @@ int RunTraceCommand(const TraceCommandOptions& options) {
     std::cerr << destination.error().message << "\n";
     return 2;
   }
-  if (!options.live && !sim::BuiltinNetwork::Routes(*destination)) {
+  auto topology = LoadSimTopology(options, *destination);
+  if (!topology.ok()) {
+    std::cerr << topology.error().message << "\n";
+    return 2;
+  }
+  const uint64_t seed = options.seed.value_or(
+      topology->has_value() ? (*topology)->seed : uint64_t{1});
+  if (!options.live && !topology->has_value() &&
+      !sim::BuiltinNetwork::Routes(*destination)) {
     std::cerr << "hoplab: " << destination->ToString()
               << ": not a unicast address; the simulated network routes "
                  "unicast only\n";
@@ -247,7 +295,7 @@ int RunTraceCommand(const TraceCommandOptions& options) {
                     (uint64_t{entropy()} << 32) | entropy(), trace_options);
   } else {
     // Identifiers follow from the seed, so runs repeat byte for byte.
-    const uint64_t mixed = sim::SeededRandom::Mix(options.seed);
+    const uint64_t mixed = sim::SeededRandom::Mix(seed);
     FillIdentifiers(static_cast<uint16_t>(mixed), mixed >> 16, trace_options);
   }
   if (std::string problem = trace::ValidateTraceOptions(trace_options);
@@ -261,7 +309,8 @@ int RunTraceCommand(const TraceCommandOptions& options) {
   // privilege is the first and only thing reported.
   Result<Wiring> wired =
       options.live ? WireLive(options, trace_options)
-                   : Result<Wiring>(WireSimulated(options, trace_options));
+                   : Result<Wiring>(WireSimulated(options, std::move(*topology),
+                                                  seed, trace_options));
   if (!wired.ok()) {
     std::cerr << wired.error().message << "\n";
     return 1;

@@ -179,8 +179,17 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
         return path.empty() ? std::string("needs a file name") : "";
       });
   command
+      ->add_option("--sim", options.sim_path,
+                   "Trace the simulated network this topology file "
+                   "describes instead of the built-in one")
+      ->excludes(live)
+      ->check([](const std::string& path) {
+        return path.empty() ? std::string("needs a file name") : "";
+      });
+  command
       ->add_option("--seed", options.seed,
-                   "Seed of the simulated network's jitter (1)")
+                   "Seed of the simulated network's random draws (1, or the "
+                   "topology's seed with --sim)")
       ->excludes(live);
   command->add_flag("-v,--verbose", options.verbosity,
                     "Say which sockets a live trace uses, and count "

@@ -39,9 +39,12 @@ struct TraceCommandOptions {
   std::optional<int> port;
   // --sport: UDP's source port, TCP's first source port.
   std::optional<int> source_port;
+  // --sim FILE: the topology file of the simulated network; empty for the
+  // built-in network.
+  std::string sim_path;
   // Seeds the simulated network's jitter and the probes' identifiers; not
-  // with --live.
-  uint64_t seed = 1;
+  // with --live. Unset: the topology's seed with --sim, else 1.
+  std::optional<uint64_t> seed;
   int first_ttl = trace::kDefaultFirstTtl;
   int max_ttl = trace::kDefaultMaxTtl;
   int num_queries = trace::kDefaultNumQueries;

@@ -6,6 +6,7 @@
 
 #include "crafter/byte_cursor.h"
 #include "crafter/ipv4.h"
+#include "sim/flow_hash.h"
 
 namespace hoplab::sim {
 namespace {
@@ -194,15 +195,7 @@ void BuiltinNetwork::Send(std::span<const uint8_t> datagram,
 
 bool BuiltinNetwork::TakesAlternate(std::span<const uint8_t> datagram,
                                     size_t header_size) {
-  // Source and destination addresses, protocol, 4 bytes past the header.
-  uint64_t flow = crafter::LoadU32(datagram, 12);
-  flow = SeededRandom::Mix(flow ^
-                           (uint64_t{crafter::LoadU32(datagram, 16)} << 32));
-  flow ^= uint64_t{datagram[9]} << 56;
-  if (datagram.size() >= header_size + 4) {
-    flow ^= crafter::LoadU32(datagram, header_size);
-  }
-  return (SeededRandom::Mix(flow) & 1) != 0;
+  return (FlowHash(datagram, header_size) & 1) != 0;
 }
 
 uint16_t BuiltinNetwork::NextIpId(Ipv4Address node) {

@@ -22,7 +22,9 @@ constexpr size_t kMaxErrorBuffer = crafter::kRfc1812MaxErrorSize + 60;
 std::vector<uint8_t> BuildError(const RouterProfile& profile,
                                 crafter::Ipv4Address from, uint16_t ip_id,
                                 crafter::IcmpType type, uint8_t code,
-                                std::span<const uint8_t> datagram) {
+                                std::span<const uint8_t> datagram,
+                                uint16_t next_hop_mtu = 0,
+                                std::span<const uint8_t> extensions = {}) {
   auto header = crafter::ParseIpv4Header(datagram);
   if (!header.ok()) {
     return {};
@@ -37,7 +39,9 @@ std::vector<uint8_t> BuildError(const RouterProfile& profile,
   spec.code = code;
   spec.max_error_size = profile.max_error_size;
   spec.offending = datagram;
-  std::vector<uint8_t> out(kMaxErrorBuffer);
+  spec.next_hop_mtu = next_hop_mtu;
+  spec.extensions = extensions;
+  std::vector<uint8_t> out(kMaxErrorBuffer + extensions.size());
   out.resize(crafter::BuildIcmpError(spec, out));
   return out;
 }
@@ -84,10 +88,20 @@ bool DecrementTtl(std::span<uint8_t> datagram) {
 std::vector<uint8_t> BuildTimeExceeded(const RouterProfile& profile,
                                        crafter::Ipv4Address router,
                                        uint16_t ip_id,
-                                       std::span<const uint8_t> datagram) {
+                                       std::span<const uint8_t> datagram,
+                                       std::span<const uint8_t> extensions) {
   // RFC 792: code 0, time to live exceeded in transit.
   return BuildError(profile, router, ip_id, crafter::IcmpType::kTimeExceeded, 0,
-                    datagram);
+                    datagram, 0, extensions);
+}
+
+std::vector<uint8_t> BuildUnreachable(const RouterProfile& profile,
+                                      crafter::Ipv4Address from, uint16_t ip_id,
+                                      uint8_t code, uint16_t next_hop_mtu,
+                                      std::span<const uint8_t> datagram) {
+  return BuildError(profile, from, ip_id,
+                    crafter::IcmpType::kDestinationUnreachable, code, datagram,
+                    next_hop_mtu);
 }
 
 std::vector<uint8_t> BuildHostAnswer(const RouterProfile& profile,

@@ -35,12 +35,21 @@ struct RouterProfile {
 bool DecrementTtl(std::span<uint8_t> datagram);
 
 // The Time Exceeded in Transit that a router at `router` sends for the
-// expiring `datagram`. Empty when `datagram` is not a parseable IPv4
-// datagram.
-std::vector<uint8_t> BuildTimeExceeded(const RouterProfile& profile,
-                                       crafter::Ipv4Address router,
-                                       uint16_t ip_id,
-                                       std::span<const uint8_t> datagram);
+// expiring `datagram`, with `extensions` (an RFC 4884 structure from
+// crafter::SerializeIcmpExtensions, after a 128-byte quote) when given.
+// Empty when `datagram` is not a parseable IPv4 datagram.
+std::vector<uint8_t> BuildTimeExceeded(
+    const RouterProfile& profile, crafter::Ipv4Address router, uint16_t ip_id,
+    std::span<const uint8_t> datagram,
+    std::span<const uint8_t> extensions = {});
+
+// The Destination Unreachable with `code` that `from` sends for
+// `datagram`; `next_hop_mtu` goes into Fragmentation Needed (code 4, RFC
+// 1191). Empty when `datagram` is not a parseable IPv4 datagram.
+std::vector<uint8_t> BuildUnreachable(const RouterProfile& profile,
+                                      crafter::Ipv4Address from, uint16_t ip_id,
+                                      uint8_t code, uint16_t next_hop_mtu,
+                                      std::span<const uint8_t> datagram);
 
 // What the destination host `host` answers to `datagram`: an Echo Reply to
 // an Echo Request, Port Unreachable to UDP, SYN-ACK or RST-ACK to a TCP SYN
