@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/integration/lab_support.h"
 #include "tests/integration/subprocess.h"
 #include "tests/integration/trace_outcome.h"
 
@@ -48,37 +49,12 @@ constexpr char kSourceInterface[] = "east0";
 // Upper bound on any one command; traceroute's own worst case on this
 // chain is far below it.
 constexpr char kCommandTimeoutSeconds[] = "60";
-// Ethernet II header before the IPv4 datagram in tcpdump's capture, and
-// the EtherType of IPv4.
-constexpr size_t kEthernetHeaderSize = 14;
-constexpr uint16_t kEtherTypeIpv4 = 0x0800;
 // Nanosecond pcap files begin with this magic, in the writer's order.
 constexpr uint32_t kPcapNanosecondMagic = 0xa1b23c4d;
 
-bool InCi() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
-
-// Whether the effective set holds every capability that building the lab
-// and tracing in it needs.
-bool HasLabCapabilities() {
-  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-  if (syscall(SYS_capget, &header, data) != 0) {
-    return false;
-  }
-  for (int cap : {CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_RAW}) {
-    if ((data[cap / 32].effective & (uint32_t{1} << (cap % 32))) == 0) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Why this machine cannot run the suite, or "" when it can.
 std::string MissingPrerequisite() {
-  if (!HasLabCapabilities()) {
+  if (!HasCapabilities({CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_RAW})) {
     return "needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_RAW) to build "
            "network namespaces";
   }
@@ -92,131 +68,6 @@ std::string MissingPrerequisite() {
     }
   }
   return "";
-}
-
-// Removes the chain if this test process dies without TearDownTestSuite
-// (a crash, a kill by ctest's timeout): a child in its own session waits
-// for the end of a pipe whose only writer is this process, then runs
-// `chain.sh down`.
-class LabGuard {
- public:
-  explicit LabGuard(const std::string& prefix) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-      return;
-    }
-    pid_ = fork();
-    if (pid_ == 0) {
-      close(fds[1]);
-      setsid();
-      for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
-        signal(sig, SIG_IGN);
-      }
-      char byte;
-      while (read(fds[0], &byte, 1) != 0 && errno == EINTR) {
-      }
-      execlp(kChainScript, kChainScript, "down", prefix.c_str(), nullptr);
-      _exit(127);
-    }
-    close(fds[0]);
-    write_fd_ = fds[1];
-  }
-
-  LabGuard(const LabGuard&) = delete;
-  LabGuard& operator=(const LabGuard&) = delete;
-
-  // Lets the guard run `chain.sh down` now and waits for it.
-  ~LabGuard() {
-    if (write_fd_ >= 0) {
-      close(write_fd_);
-    }
-    if (pid_ > 0) {
-      int status;
-      waitpid(pid_, &status, 0);
-    }
-  }
-
- private:
-  pid_t pid_ = -1;
-  int write_fd_ = -1;
-};
-
-// A directory under $TMPDIR (or /tmp) removed with its files at the end.
-class TempDir {
- public:
-  TempDir() {
-    std::string base = std::filesystem::temp_directory_path().string();
-    std::string pattern = base + "/hoplab-live-XXXXXX";
-    if (mkdtemp(pattern.data()) != nullptr) {
-      path_ = pattern;
-    }
-  }
-  ~TempDir() {
-    if (!path_.empty()) {
-      std::error_code ignored;
-      std::filesystem::remove_all(path_, ignored);
-    }
-  }
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// The IPv4 datagrams of a pcap file, each cut to its Total Length. With
-// `ethernet`, records are Ethernet frames and only IPv4 ones are kept;
-// otherwise they are raw IPv4 (LINKTYPE_RAW).
-struct PcapDatagrams {
-  std::string error;
-  int link_type = -1;
-  std::vector<std::vector<uint8_t>> datagrams;
-};
-
-// `bytes` (an IPv4 datagram, maybe followed by link padding) cut to its
-// Total Length; nullopt when it is not IPv4 or shorter than it says.
-std::optional<std::span<const uint8_t>> CutToTotalLength(
-    std::span<const uint8_t> bytes) {
-  if (bytes.size() < 20 || (bytes[0] >> 4) != 4) {
-    return std::nullopt;
-  }
-  size_t total_length = size_t{bytes[2]} << 8 | bytes[3];
-  if (total_length > bytes.size()) {
-    return std::nullopt;
-  }
-  return bytes.first(total_length);
-}
-
-PcapDatagrams ReadPcapDatagrams(const std::string& path, bool ethernet) {
-  PcapDatagrams out;
-  char error[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* pcap = pcap_open_offline_with_tstamp_precision(
-      path.c_str(), PCAP_TSTAMP_PRECISION_NANO, error);
-  if (pcap == nullptr) {
-    out.error = path + ": " + error;
-    return out;
-  }
-  out.link_type = pcap_datalink(pcap);
-
-  pcap_pkthdr* record;
-  const u_char* bytes;
-  while (pcap_next_ex(pcap, &record, &bytes) == 1) {
-    size_t size = record->caplen;
-    if (ethernet) {
-      if (size < kEthernetHeaderSize ||
-          (uint16_t{bytes[12]} << 8 | bytes[13]) != kEtherTypeIpv4) {
-        continue;
-      }
-      bytes += kEthernetHeaderSize;
-      size -= kEthernetHeaderSize;
-    }
-    auto datagram = CutToTotalLength({bytes, size});
-    if (datagram.has_value()) {
-      out.datagrams.emplace_back(datagram->begin(), datagram->end());
-    }
-  }
-  pcap_close(pcap);
-  return out;
 }
 
 // The datagrams of `ours` that `wire` does not hold, each matched once.
@@ -237,16 +88,6 @@ std::vector<std::vector<uint8_t>> MissingFromWire(
     }
   }
   return missing;
-}
-
-std::string Hex(const std::vector<uint8_t>& bytes) {
-  std::string out;
-  char byte[4];
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    std::snprintf(byte, sizeof(byte), "%02x", bytes[i]);
-    out += (i % 8 == 0 ? (i == 0 ? "" : "\n  ") : " ") + std::string(byte);
-  }
-  return out;
 }
 
 std::optional<uint32_t> ReadFileMagic(const std::string& path) {
@@ -322,12 +163,7 @@ class LiveChainTest : public testing::Test {
   }
 
   void SetUp() override {
-    if (!unavailable_->empty()) {
-      if (InCi()) {
-        FAIL() << "CI=true, but " << *unavailable_;
-      }
-      GTEST_SKIP() << *unavailable_;
-    }
+    HOPLAB_SKIP_OR_FAIL_IF_UNAVAILABLE(*unavailable_);
     ASSERT_TRUE(setup_error_->empty()) << *setup_error_;
   }
 

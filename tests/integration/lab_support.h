@@ -1,0 +1,93 @@
+// What the suites that run real programs in network namespaces share:
+// whether this machine may run them, temporary directories, and reading
+// the datagrams of a pcap file.
+
+#ifndef HOPLAB_TESTS_INTEGRATION_LAB_SUPPORT_H_
+#define HOPLAB_TESTS_INTEGRATION_LAB_SUPPORT_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace hoplab::integration {
+
+// Whether CI=true: privileged suites fail there instead of skipping.
+bool InCi();
+
+// In a test body or SetUp: skips the test when `reason` (why this machine
+// cannot run the suite) is not empty, and under CI=true fails it instead.
+#define HOPLAB_SKIP_OR_FAIL_IF_UNAVAILABLE(reason) \
+  do {                                             \
+    if (!(reason).empty()) {                       \
+      if (::hoplab::integration::InCi()) {         \
+        FAIL() << "CI=true, but " << (reason);     \
+      }                                            \
+      GTEST_SKIP() << (reason);                    \
+    }                                              \
+  } while (false)
+
+// Whether the effective capability set holds every one of `capabilities`
+// (CAP_NET_ADMIN, ...).
+bool HasCapabilities(std::initializer_list<int> capabilities);
+
+// Removes the chain PREFIX of scripts/lab/chain.sh if this test process
+// dies without removing it itself (a crash, a kill by ctest's timeout): a
+// child in its own session waits for the end of a pipe whose only writer
+// is this process, then runs `chain.sh down PREFIX`. The destructor lets
+// it run now and waits for it.
+class LabGuard {
+ public:
+  explicit LabGuard(const std::string& prefix);
+  LabGuard(const LabGuard&) = delete;
+  LabGuard& operator=(const LabGuard&) = delete;
+  ~LabGuard();
+
+ private:
+  pid_t pid_ = -1;
+  int write_fd_ = -1;
+};
+
+// A directory under $TMPDIR (or /tmp) removed with its files at the end;
+// path() is empty when it could not be created.
+class TempDir {
+ public:
+  TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The IPv4 datagrams of a pcap file, each cut to its Total Length, with
+// the time of its record. With `ethernet`, records are Ethernet frames and
+// only IPv4 ones are kept; otherwise they are raw IPv4 (LINKTYPE_RAW).
+struct PcapDatagrams {
+  std::string error;
+  int link_type = -1;
+  std::vector<std::vector<uint8_t>> datagrams;
+  std::vector<std::chrono::nanoseconds> times;
+};
+
+PcapDatagrams ReadPcapDatagrams(const std::string& path, bool ethernet);
+
+// `bytes` (an IPv4 datagram, maybe followed by link padding) cut to its
+// Total Length; nullopt when it is not IPv4 or shorter than it says.
+std::optional<std::span<const uint8_t>> CutToTotalLength(
+    std::span<const uint8_t> bytes);
+
+// Hex, 8 bytes a row, for failure messages.
+std::string Hex(const std::vector<uint8_t>& bytes);
+
+}  // namespace hoplab::integration
+
+#endif  // HOPLAB_TESTS_INTEGRATION_LAB_SUPPORT_H_
