@@ -74,7 +74,9 @@ void TraceRebuilder::Add(trace::TimePoint at,
   ++counters_.num_datagrams;
   if (auto probe = crafter::ParseProbe(datagram); probe.ok()) {
     ++counters_.num_probes;
-    probes_.push_back(Probe{*probe, at, std::nullopt, {}});
+    Probe& kept = probes_.emplace_back();
+    kept.probe = *probe;
+    kept.at = at;
     return;
   }
   auto reply = crafter::ParseReply(datagram);
@@ -92,7 +94,8 @@ void TraceRebuilder::Add(trace::TimePoint at,
   replies_.push_back(CapturedReply{*reply, at});
 }
 
-void TraceRebuilder::Match(const CapturedReply& captured) {
+void TraceRebuilder::Match(size_t reply_index) {
+  const CapturedReply& captured = replies_[reply_index];
   // The latest probe sent before the reply that it answers: sequence
   // numbers and ports wrap, and a reused key belongs to the newer probe.
   Probe* found = nullptr;
@@ -113,8 +116,7 @@ void TraceRebuilder::Match(const CapturedReply& captured) {
     ++(any ? counters_.num_late : counters_.num_unmatched);
     return;
   }
-  found->reply = captured.reply;
-  found->replied_at = captured.at;
+  found->reply = reply_index;
 }
 
 std::vector<std::vector<size_t>> TraceRebuilder::Group() const {
@@ -135,7 +137,7 @@ std::vector<std::vector<size_t>> TraceRebuilder::Group() const {
     for (size_t i : group) {
       ttls.insert(probes_[i].probe.ttl);
       if (probes_[i].reply.has_value() &&
-          probes_[i].reply->kind == ReplyKind::kTimeExceeded) {
+          replies_[*probes_[i].reply].reply.kind == ReplyKind::kTimeExceeded) {
         return false;
       }
     }
@@ -173,10 +175,11 @@ RebuiltTrace TraceRebuilder::Build(const std::vector<size_t>& group) const {
     out.sent_at = probe.at;
     ++result.counters.num_sent;
     if (probe.reply.has_value()) {
-      const crafter::Reply& reply = *probe.reply;
+      const CapturedReply& captured = replies_[*probe.reply];
+      const crafter::Reply& reply = captured.reply;
       ++result.counters.num_received;
       out.from = reply.responder;
-      out.rtt = std::max(trace::Duration::zero(), probe.replied_at - probe.at);
+      out.rtt = std::max(trace::Duration::zero(), captured.at - probe.at);
       out.kind = reply.kind;
       out.icmp_type = reply.icmp_type;
       out.icmp_code = reply.icmp_code;
@@ -202,8 +205,8 @@ std::vector<RebuiltTrace> TraceRebuilder::Rebuild() {
   }
   counters_.num_unmatched = 0;
   counters_.num_late = 0;
-  for (const CapturedReply& reply : replies_) {
-    Match(reply);
+  for (size_t i = 0; i < replies_.size(); ++i) {
+    Match(i);
   }
   std::vector<RebuiltTrace> traces;
   for (const std::vector<size_t>& group : Group()) {

@@ -72,15 +72,15 @@ class TraceRebuilder {
   struct Probe {
     crafter::CapturedProbe probe;
     trace::TimePoint at;
-    std::optional<crafter::Reply> reply;
-    trace::TimePoint replied_at;
+    // Index in replies_ of the reply matched to it, if any.
+    std::optional<size_t> reply;
   };
   struct CapturedReply {
     crafter::Reply reply;
     trace::TimePoint at;
   };
 
-  void Match(const CapturedReply& reply);
+  void Match(size_t reply_index);
   std::vector<std::vector<size_t>> Group() const;
   RebuiltTrace Build(const std::vector<size_t>& group) const;
 
