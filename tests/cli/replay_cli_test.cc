@@ -1,0 +1,221 @@
+// `hoplab replay` as a user runs it: the built binary (HOPLAB_BINARY) on
+// every capture in captures/ and on broken files made here. Nothing here
+// sends a packet.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/integration/subprocess.h"
+#include "tests/replay/pcap_test_util.h"
+
+namespace hoplab::cli {
+namespace {
+
+using integration::CommandResult;
+using testing::HasSubstr;
+using testing_util::ReadFileBytes;
+using testing_util::ScopedTempDir;
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> Split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::istringstream in(text);
+  for (std::string part; std::getline(in, part, separator);) {
+    parts.push_back(part);
+  }
+  return parts;
+}
+
+std::string Trim(const std::string& text) {
+  const size_t begin = text.find_first_not_of(' ');
+  const size_t end = text.find_last_not_of(' ');
+  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
+}
+
+// Compares one printed line with the expected one: every word equal,
+// except a number before "ms", which may differ by up to 1 ms.
+void ExpectLineMatches(const std::string& actual, const std::string& expected,
+                       const std::string& where) {
+  std::vector<std::string> got;
+  std::vector<std::string> want;
+  std::istringstream a(actual);
+  std::istringstream b(expected);
+  for (std::string word; a >> word;) got.push_back(word);
+  for (std::string word; b >> word;) want.push_back(word);
+  ASSERT_EQ(got.size(), want.size())
+      << where << "\n  got:  " << actual << "\n  want: " << expected;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const bool is_rtt = i + 1 < want.size() && want[i + 1] == "ms";
+    if (is_rtt) {
+      EXPECT_NEAR(std::stod(got[i]), std::stod(want[i]), 1.0)
+          << where << ": RTT " << i << "\n  got:  " << actual;
+    } else {
+      EXPECT_EQ(got[i], want[i]) << where << "\n  got:  " << actual;
+    }
+  }
+}
+
+class ReplayCliTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    const char* binary = std::getenv("HOPLAB_BINARY");
+    ASSERT_NE(binary, nullptr) << "HOPLAB_BINARY names the hoplab binary";
+    binary_ = binary;
+  }
+
+  CommandResult Replay(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {binary_, "replay"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return integration::RunCommand(argv);
+  }
+
+  std::string binary_;
+  ScopedTempDir dir_;
+};
+
+// captures/MANIFEST: every capture replays to its expected output.
+TEST_F(ReplayCliTest, ReplaysEveryCaptureInTheManifestToItsExpectedOutput) {
+  int num_captures = 0;
+  for (const std::string& line : Split(ReadText("captures/MANIFEST"), '\n')) {
+    if (line.empty() || line[0] == '#') {
+      continue;
+    }
+    const std::vector<std::string> fields = Split(line, '|');
+    ASSERT_EQ(fields.size(), 3u) << "MANIFEST line: " << line;
+    const std::string capture = "captures/" + Trim(fields[0]);
+    const std::string expected = ReadText("captures/" + Trim(fields[1]));
+    const CommandResult run = Replay({"-n", capture});
+    EXPECT_EQ(run.exit_code, 0) << capture << ": " << run.err;
+    const std::vector<std::string> got = Split(run.out, '\n');
+    const std::vector<std::string> want = Split(expected, '\n');
+    ASSERT_EQ(got.size(), want.size()) << capture << " printed:\n" << run.out;
+    for (size_t i = 0; i < got.size(); ++i) {
+      ExpectLineMatches(got[i], want[i], capture);
+    }
+    ++num_captures;
+  }
+  EXPECT_GE(num_captures, 20);
+}
+
+// The lab captures that hold every probe the tool printed replay to the
+// tool's own hop list (addresses and marks; RTTs within 1 ms).
+TEST_F(ReplayCliTest, PrintsTheToolsOwnHopListWhereTheCaptureHoldsAllProbes) {
+  for (const char* name :
+       {"icmp-pcapng", "udp-prohibited", "udp-unreach-net"}) {
+    const std::string base = std::string("captures/") + name;
+    const CommandResult run =
+        Replay({"-n", base + (std::string(name) == "icmp-pcapng" ? ".pcapng"
+                                                                 : ".pcap")});
+    const std::vector<std::string> got = Split(run.out, '\n');
+    const std::vector<std::string> want = Split(ReadText(base + ".txt"), '\n');
+    ASSERT_EQ(got.size(), want.size()) << name << ":\n" << run.out;
+    for (size_t i = 1; i < got.size(); ++i) {
+      ExpectLineMatches(got[i], want[i], name);
+    }
+  }
+}
+
+TEST_F(ReplayCliTest, ReadsAVendorTagTypeWhenToldTo) {
+  const CommandResult without = Replay({"-n", "captures/c25-qinq-8200.pcap"});
+  EXPECT_EQ(without.out, "");
+  EXPECT_THAT(without.err, HasSubstr("6 records of unknown EtherType 0x8200"));
+
+  const CommandResult with =
+      Replay({"-n", "--tag-type", "0x8200", "captures/c25-qinq-8200.pcap"});
+  EXPECT_EQ(with.exit_code, 0) << with.err;
+  // The same hop lines as the 0x9100 case; the header names the file.
+  const std::vector<std::string> got = Split(with.out, '\n');
+  const std::vector<std::string> want =
+      Split(ReadText("captures/c25-qinq-9100.expected"), '\n');
+  ASSERT_EQ(got.size(), want.size()) << with.out;
+  EXPECT_THAT(got[0], HasSubstr("c25-qinq-8200.pcap (capture)"));
+  for (size_t i = 1; i < got.size(); ++i) {
+    EXPECT_EQ(got[i], want[i]);
+  }
+}
+
+TEST_F(ReplayCliTest, PrintsTracesAsHoplabTraceJsonUnderTraces) {
+  const CommandResult run = Replay({"--json", "captures/udp-prohibited.pcap"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_TRUE(nlohmann::json::accept(run.out)) << run.out;
+  const nlohmann::json out = nlohmann::json::parse(run.out);
+  ASSERT_EQ(out["traces"].size(), 1u);
+  const nlohmann::json& trace = out["traces"][0];
+  EXPECT_EQ(trace["address"], "10.201.5.2");
+  EXPECT_EQ(trace["method"], "udp");
+  EXPECT_EQ(trace["network"], "udp-prohibited.pcap (capture)");
+  EXPECT_EQ(trace["reached"], false);
+  ASSERT_EQ(trace["hops"].size(), 5u);
+  EXPECT_EQ(trace["hops"][4]["probes"][0]["from"], "10.201.3.2");
+  EXPECT_EQ(trace["hops"][4]["probes"][0]["annotation"], "!X");
+}
+
+// Every prefix of a real capture, and garbage: a clear message, no crash
+// (a signal would show as exit code 128 + n).
+TEST_F(ReplayCliTest, EveryTruncationOfACaptureGivesAClearErrorAndNoCrash) {
+  const std::vector<uint8_t> bytes =
+      ReadFileBytes("captures/c23-offload-and-padding.pcap");
+  ASSERT_FALSE(bytes.empty());
+  const std::string path = dir_.File("cut.pcap");
+  for (size_t size = 0; size < bytes.size(); ++size) {
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(size));
+    const CommandResult run = Replay({"-n", path});
+    ASSERT_LE(run.exit_code, 1) << "size " << size << ": " << run.err;
+    if (size < 24) {
+      EXPECT_EQ(run.exit_code, 1) << "size " << size;
+      EXPECT_THAT(run.err, HasSubstr(path)) << "size " << size;
+    }
+  }
+}
+
+TEST_F(ReplayCliTest, RejectsGarbageAndAWrongMagicNamingTheFile) {
+  const std::string path = dir_.File("garbage.pcap");
+  std::ofstream(path, std::ios::binary) << std::string(100, 'x');
+  CommandResult run = Replay({"-n", path});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr(path + ": "));
+  EXPECT_EQ(run.out, "");
+
+  run = Replay({"-n", dir_.File("missing.pcap")});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("cannot open"));
+}
+
+TEST_F(ReplayCliTest, ACorruptRecordLengthEndsTheReadNamingRecordAndOffset) {
+  std::vector<uint8_t> bytes = ReadFileBytes("captures/hoplab-sim-icmp.pcap");
+  ASSERT_GT(bytes.size(), 200u);
+  // Record 3's header: caplen far beyond any snap length.
+  size_t offset = 24;
+  for (int record = 1; record < 3; ++record) {
+    const size_t caplen = bytes[offset + 8] | (bytes[offset + 9] << 8);
+    offset += 16 + caplen;
+  }
+  bytes[offset + 11] = 0x7f;
+  const std::string path = dir_.File("corrupt.pcap");
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  const CommandResult run = Replay({"-n", path});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr(", record 3 at offset " +
+                                 std::to_string(offset) + ": "));
+}
+
+}  // namespace
+}  // namespace hoplab::cli
