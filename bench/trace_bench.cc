@@ -14,6 +14,16 @@
 namespace hoplab {
 namespace {
 
+// One whole trace on `network` from a fresh virtual clock; the number of
+// hops it found.
+size_t TraceOnce(sim::Network& network, const trace::TraceOptions& options) {
+  sim::VirtualClock clock;
+  sim::SimTransport transport(network, clock);
+  trace::Engine engine(transport, clock, options);
+  auto result = engine.Run();
+  return result.ok() ? result->hops.size() : 0;
+}
+
 void BM_TraceBuiltinNetwork(benchmark::State& state) {
   trace::TraceOptions options;
   options.source = crafter::Ipv4Address::FromOctets(192, 0, 2, 100);
@@ -21,11 +31,7 @@ void BM_TraceBuiltinNetwork(benchmark::State& state) {
   size_t num_hops = 0;
   for (auto _ : state) {
     sim::BuiltinNetwork network;
-    sim::VirtualClock clock;
-    sim::SimTransport transport(network, clock);
-    trace::Engine engine(transport, clock, options);
-    auto result = engine.Run();
-    num_hops = result.ok() ? result->hops.size() : 0;
+    num_hops = TraceOnce(network, options);
     benchmark::DoNotOptimize(num_hops);
   }
   state.counters["hops"] = double(num_hops);
@@ -50,11 +56,7 @@ void BM_TraceThirtyHopTopology(benchmark::State& state) {
   size_t num_hops = 0;
   for (auto _ : state) {
     sim::TopologyNetwork network(*topology, topology->seed);
-    sim::VirtualClock clock;
-    sim::SimTransport transport(network, clock);
-    trace::Engine engine(transport, clock, options);
-    auto result = engine.Run();
-    num_hops = result.ok() ? result->hops.size() : 0;
+    num_hops = TraceOnce(network, options);
     benchmark::DoNotOptimize(num_hops);
   }
   state.counters["hops"] = double(num_hops);
