@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang clang-format
+  # libFuzzer and the sanitizer runtimes for scripts/fuzz.sh.
+  libclang-rt-14-dev
   libpcap-dev libtins-dev libcli11-dev nlohmann-json3-dev libcap-dev
   # The simulator on a TUN device sets up its links through netlink.
   libmnl-dev

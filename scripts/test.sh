@@ -12,3 +12,15 @@ bash scripts/install-deps.sh
 bash scripts/build.sh -DHOPLAB_BUILD_TESTS=ON -DHOPLAB_BUILD_BENCH=ON
 ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 600 \
   --no-tests=error
+
+# The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer
+# (benchmarks left out: they measure, they do not check).
+HOPLAB_BUILD_DIR=build-asan bash scripts/build.sh -DHOPLAB_SANITIZE=ON \
+  -DHOPLAB_BUILD_TESTS=ON -DHOPLAB_BUILD_BENCH=OFF
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$(nproc)" \
+  --timeout 900 --no-tests=error
+
+# Every fuzz target for a short time; any finding fails the run.
+bash scripts/fuzz.sh "${HOPLAB_FUZZ_SECONDS:-25}"
