@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -243,6 +244,34 @@ Result<std::optional<sim::Topology>> LoadSimTopology(
   return std::optional<sim::Topology>(std::move(topology).value());
 }
 
+// The signal that asked the trace to stop (SIGINT, SIGTERM), or 0.
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+void RecordStopSignal(int signal_number) { g_stop_signal = signal_number; }
+
+// Routes SIGINT and SIGTERM to g_stop_signal while it lives, without
+// SA_RESTART so that a wait in the transport returns at once.
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction action {};
+    action.sa_handler = RecordStopSignal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
 void PrintCounters(const trace::TraceCounters& counters) {
   std::fprintf(
       stderr,
@@ -345,6 +374,10 @@ int RunTraceCommand(const TraceCommandOptions& options) {
     });
   }
 
+  // Ctrl-C or SIGTERM: the hops so far are printed and the pcap completed
+  // below, as after a normal end.
+  StopSignals stop_signals;
+  engine.set_stop_flag(&g_stop_signal);
   auto result = engine.Run();
   const trace::TraceResult& found =
       result.ok() ? *result : engine.partial_result();
@@ -370,6 +403,10 @@ int RunTraceCommand(const TraceCommandOptions& options) {
   if (!result.ok()) {
     std::cerr << "hoplab: " << result.error().message << "\n";
     status = 1;
+  }
+  if (g_stop_signal != 0) {
+    // The shell's convention for a process ended by a signal.
+    status = 128 + g_stop_signal;
   }
   return status;
 }

@@ -1,6 +1,7 @@
 #include "replay/pcap_writer.h"
 
 #include <pcap/pcap.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -36,7 +37,7 @@ PcapWriter::~PcapWriter() { (void)Close(); }
 Status PcapWriter::Write(std::span<const uint8_t> datagram,
                          trace::TimePoint at) {
   if (dumper_ == nullptr) {
-    return Error{"pcap " + path_ + ": written after close"};
+    return Error{"pcap " + path_ + ": written after close or a failed write"};
   }
   const auto since_epoch = at.time_since_epoch();
   const auto seconds = std::chrono::floor<std::chrono::seconds>(since_epoch);
@@ -48,12 +49,32 @@ Status PcapWriter::Write(std::span<const uint8_t> datagram,
   header.len = static_cast<bpf_u_int32>(datagram.size());
   pcap_dump(reinterpret_cast<u_char*>(dumper_), &header, datagram.data());
   if (pcap_dump_flush(dumper_) != 0) {
+    const int saved_errno = errno;
+    CutBackToLastRecord();
     return Error{"pcap " + path_ + ": cannot write record " +
                  std::to_string(num_records_ + 1) + ": " +
-                 std::strerror(errno)};
+                 std::strerror(saved_errno) + "; the file keeps the " +
+                 std::to_string(num_records_) + " records before it"};
   }
   ++num_records_;
+  complete_size_ += kRecordHeaderSize + datagram.size();
   return Status::Ok();
+}
+
+void PcapWriter::CutBackToLastRecord() {
+  // Part of the record may have reached the file (a full disk takes what
+  // fits). Closing the stream may write more of it; all of it lies past
+  // complete_size_, so cutting the file there afterwards leaves a valid
+  // capture of the records before.
+  const int fd = dup(fileno(pcap_dump_file(dumper_)));
+  pcap_dump_close(dumper_);
+  pcap_close(handle_);
+  dumper_ = nullptr;
+  handle_ = nullptr;
+  if (fd >= 0) {
+    (void)ftruncate(fd, static_cast<off_t>(complete_size_));
+    close(fd);
+  }
 }
 
 Status PcapWriter::Close() {

@@ -4,6 +4,7 @@
 #ifndef HOPLAB_REPLAY_PCAP_WRITER_H_
 #define HOPLAB_REPLAY_PCAP_WRITER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -34,7 +35,10 @@ class PcapWriter {
   PcapWriter& operator=(const PcapWriter&) = delete;
 
   // Appends one record and flushes it, so that the file is complete and
-  // readable after every record, whatever ends the process later.
+  // readable after every record, whatever ends the process later. When the
+  // write fails (a full disk, a file size limit), the file is cut back to
+  // the records before, stays a valid capture, and is closed: this and
+  // every later write fail with the reason.
   Status Write(std::span<const uint8_t> datagram, trace::TimePoint at);
 
   // Flushes and closes the file; later writes fail. Also done by the
@@ -43,7 +47,13 @@ class PcapWriter {
 
   uint64_t num_records() const { return num_records_; }
 
+  // pcap's file header and per-record header sizes.
+  static constexpr size_t kFileHeaderSize = 24;
+  static constexpr size_t kRecordHeaderSize = 16;
+
  private:
+  void CutBackToLastRecord();
+
   PcapWriter(std::string path, pcap* handle, pcap_dumper* dumper)
       : path_(std::move(path)), handle_(handle), dumper_(dumper) {}
 
@@ -51,6 +61,8 @@ class PcapWriter {
   pcap* handle_ = nullptr;
   pcap_dumper* dumper_ = nullptr;
   uint64_t num_records_ = 0;
+  // The file's size up to the end of the last record written whole.
+  size_t complete_size_ = kFileHeaderSize;
 };
 
 }  // namespace hoplab::replay

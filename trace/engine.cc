@@ -35,6 +35,10 @@ uint8_t Engine::TtlOf(size_t index) const {
 
 Result<TraceResult> Engine::Run() {
   while (!AllDone()) {
+    if (StopRequested()) {
+      StopNow();
+      return Error{"interrupted"};
+    }
     // Step 1: keep up to -N probes in flight, in TTL order, at least -z
     // apart.
     while (CanSendMore() && NextSendTime() <= clock_.Now()) {
@@ -234,6 +238,25 @@ TimePoint Engine::NextSendTime() const {
 }
 
 bool Engine::AllDone() const { return oldest_pending_ >= end_; }
+
+void Engine::StopNow() {
+  const size_t queries = size_t(options_.num_queries);
+  const size_t sent_hops_end =
+      (next_to_send_ + queries - 1) / queries * queries;
+  end_ = std::min(end_, sent_hops_end);
+  for (size_t i = 0; i < end_; ++i) {
+    if (states_[i] == ProbeState::kInFlight ||
+        states_[i] == ProbeState::kUnsent) {
+      if (states_[i] == ProbeState::kUnsent) {
+        probes_[i].ttl = TtlOf(i);
+      }
+      states_[i] = ProbeState::kLost;
+    }
+  }
+  num_in_flight_ = 0;
+  oldest_pending_ = end_;
+  FlushCompletedHops();
+}
 
 void Engine::FlushCompletedHops() {
   const size_t queries = size_t(options_.num_queries);

@@ -6,6 +6,7 @@
 #define HOPLAB_TRACE_ENGINE_H_
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -34,6 +35,12 @@ class Engine {
 
   void set_hop_callback(HopCallback callback) { on_hop_ = std::move(callback); }
 
+  // `stop` (set from a signal handler) ends Run early: probes in flight
+  // count as lost, the hop under way is completed with '*' for probes not
+  // answered (or not yet sent) and passed to the hop callback, and Run
+  // fails with "interrupted". The flag must outlive the engine.
+  void set_stop_flag(const volatile std::sig_atomic_t* stop) { stop_ = stop; }
+
   // Runs the whole trace. Fails only when the transport fails; the hops
   // found until then are in partial_result().
   Result<TraceResult> Run();
@@ -61,6 +68,9 @@ class Engine {
   // When -z allows the next probe to leave.
   TimePoint NextSendTime() const;
   bool AllDone() const;
+  bool StopRequested() const { return stop_ != nullptr && *stop_ != 0; }
+  // Gives up the probes not answered yet and flushes the hops sent so far.
+  void StopNow();
   // Moves completed hops, in order, from probes_ into result_.hops.
   void FlushCompletedHops();
 
@@ -69,6 +79,7 @@ class Engine {
   TraceOptions options_;
   ProbeIdentity identity_;
   HopCallback on_hop_;
+  const volatile std::sig_atomic_t* stop_ = nullptr;
 
   std::vector<uint8_t> buffer_;
   std::vector<ProbeResult> probes_;

@@ -259,7 +259,11 @@ Result<std::optional<ReceivedDatagram>> LiveTransport::Receive(
     }
     timespec timeout = ToTimespec(left);
     int ready = ppoll(polled.data(), polled.size(), &timeout, nullptr);
-    if (ready < 0 && errno != EINTR) {
+    if (ready < 0 && errno == EINTR) {
+      // A signal: let the caller look at what it asks for (Ctrl-C).
+      return std::optional<ReceivedDatagram>();
+    }
+    if (ready < 0) {
       return Error{"ppoll on the raw receive sockets: " + ErrnoText(errno)};
     }
   }

@@ -3,8 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
+#include <sys/resource.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -20,6 +22,7 @@ using std::chrono::nanoseconds;
 using std::chrono::seconds;
 using testing::HasSubstr;
 using testing_util::PcapContents;
+using testing_util::ReadFileBytes;
 using testing_util::ReadPcap;
 using testing_util::ScopedTempDir;
 
@@ -178,6 +181,75 @@ TEST(PcapWriterTest, RefusesToWriteAfterClose) {
   auto read = ReadPcap(path);
   ASSERT_TRUE(read.ok()) << read.error().message;
   EXPECT_EQ(read->records.size(), 1u);
+}
+
+// Limits the size of files this process writes (RLIMIT_FSIZE) while it
+// lives, as a full disk would: writes past it fail with EFBIG, and SIGXFSZ
+// is ignored so that they fail rather than kill the test.
+class ScopedFileSizeLimit {
+ public:
+  explicit ScopedFileSizeLimit(rlim_t bytes) {
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    EXPECT_EQ(getrlimit(RLIMIT_FSIZE, &old_), 0);
+    rlimit limit = old_;
+    limit.rlim_cur = bytes;
+    EXPECT_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
+  }
+  ~ScopedFileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &old_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+
+ private:
+  rlimit old_{};
+  void (*old_handler_)(int) = nullptr;
+};
+
+TEST(PcapWriterTest, CutsAFailedRecordOffSoTheFileStaysValid) {
+  ScopedTempDir dir;
+  const std::string path = dir.File("full.pcap");
+  // Room for the header, two whole 45-byte records and half a third.
+  const size_t record_size = PcapWriter::kRecordHeaderSize + 29;
+  std::unique_ptr<PcapWriter> writer;
+  Status failed;
+  int written = 0;
+  {
+    ScopedFileSizeLimit limit(PcapWriter::kFileHeaderSize + 2 * record_size +
+                              record_size / 2);
+    writer = OpenOrDie(path);
+    ASSERT_NE(writer, nullptr);
+    for (; written < 5; ++written) {
+      failed = writer->Write(Datagram(uint8_t(written)), kStart);
+      if (!failed.ok()) {
+        break;
+      }
+    }
+  }
+
+  ASSERT_EQ(written, 2);
+  EXPECT_THAT(failed.message(), HasSubstr("cannot write record 3"));
+  EXPECT_THAT(failed.message(), HasSubstr("keeps the 2 records before it"));
+  EXPECT_EQ(ReadFileBytes(path).size(),
+            PcapWriter::kFileHeaderSize + 2 * record_size);
+  auto read = ReadPcap(path);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  ASSERT_EQ(read->records.size(), 2u);
+  EXPECT_EQ(read->records[1].bytes, Datagram(1));
+  // The writer stays failed; closing it reports nothing more.
+  EXPECT_FALSE(writer->Write(Datagram(9), kStart).ok());
+  EXPECT_TRUE(writer->Close().ok());
+  EXPECT_EQ(ReadPcap(path)->records.size(), 2u);
+}
+
+TEST(PcapWriterTest, FailsToOpenWhenNotEvenTheHeaderFits) {
+  ScopedTempDir dir;
+  const std::string path = dir.File("no-room.pcap");
+  ScopedFileSizeLimit limit(10);
+
+  auto opened = PcapWriter::Open(path);
+
+  ASSERT_FALSE(opened.ok());
+  EXPECT_THAT(opened.error().message, HasSubstr(path));
 }
 
 }  // namespace

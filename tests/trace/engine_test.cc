@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <set>
 #include <span>
@@ -384,6 +385,65 @@ TEST(EngineTest, HopCallbackSeesEveryHopOnceInOrder) {
   for (size_t i = 0; i < seen.size(); ++i) {
     EXPECT_EQ(seen[i], int(i) + 1);
   }
+}
+
+TEST(EngineTest, StopFlagEndsTheTraceWithTheHopsSentSoFar) {
+  sim::BuiltinNetwork network;
+  sim::VirtualClock clock;
+  sim::SimTransport transport(network, clock);
+  TraceOptions options = DefaultOptions();
+  options.max_in_flight = 4;
+  Engine engine(transport, clock, options);
+  volatile std::sig_atomic_t stop = 0;
+  engine.set_stop_flag(&stop);
+  std::vector<int> seen;
+  // As a signal would, between two hops.
+  engine.set_hop_callback([&](const Hop& hop) {
+    seen.push_back(hop.ttl);
+    if (hop.ttl == 2) {
+      stop = SIGINT;
+    }
+  });
+
+  auto result = engine.Run();
+
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().message, "interrupted");
+  const TraceResult& partial = engine.partial_result();
+  // Hop 2 went out with probes of hop 3 and 4 (4 in flight); those hops are
+  // shown with what they have, every probe accounted for.
+  ASSERT_GE(partial.hops.size(), 3u);
+  EXPECT_EQ(seen.size(), partial.hops.size());
+  for (size_t i = 0; i < partial.hops.size(); ++i) {
+    EXPECT_EQ(partial.hops[i].ttl, i + 1);
+    EXPECT_EQ(partial.hops[i].probes.size(), 3u);
+  }
+  EXPECT_FALSE(partial.reached);
+}
+
+TEST(EngineTest, ReassemblyTimeoutsAreCountedAndNeverBecomeAHop) {
+  RewritingNetwork network(
+      [](size_t, sim::Delivery reply, std::vector<sim::Delivery>& out) {
+        // Every Time Exceeded becomes code 1, as a destination sends when it
+        // gives up reassembling.
+        if (reply.bytes[20] == 11) {
+          reply.bytes[21] = crafter::kTimeExceededReassembly;
+          PatchIcmpChecksum(reply.bytes);
+        }
+        out.push_back(std::move(reply));
+      });
+  TraceOptions options = DefaultOptions();
+  options.max_ttl = 2;
+  options.wait = std::chrono::milliseconds(100);
+  const TraceResult result = RunTrace(network, options);
+
+  ASSERT_EQ(result.hops.size(), 2u);
+  for (const Hop& hop : result.hops) {
+    for (const ProbeResult& probe : hop.probes) {
+      EXPECT_FALSE(probe.from.has_value());
+    }
+  }
+  EXPECT_EQ(result.counters.num_reassembly_timeouts, 6u);
 }
 
 TEST(EngineTest, SequenceNumbersWrapWithoutLosingTheMatch) {
