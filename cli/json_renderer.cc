@@ -61,7 +61,7 @@ nlohmann::ordered_json ProbeJson(const trace::ProbeResult& probe) {
   if (const std::string mark = trace::Annotation(probe); !mark.empty()) {
     out["annotation"] = mark;
   }
-  if (probe.extensions.has_value()) {
+  if (probe.extensions != nullptr) {
     out["extensions"] = ExtensionsJson(*probe.extensions);
   }
   return out;

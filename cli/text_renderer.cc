@@ -37,7 +37,7 @@ std::string RenderTextHeader(const TraceHeader& header) {
 }
 
 std::string ExtensionsText(const trace::ProbeResult& probe) {
-  if (!probe.extensions.has_value() || probe.extensions->objects.empty()) {
+  if (probe.extensions == nullptr || probe.extensions->objects.empty()) {
     return "";
   }
   std::string text = " <";

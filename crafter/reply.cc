@@ -128,7 +128,8 @@ std::span<const uint8_t> SplitExtensions(const IcmpMessage& icmp,
   if (!extensions->has_value()) {
     return icmp.body;
   }
-  reply->extensions = std::move(*extensions);
+  reply->extensions =
+      std::make_shared<const IcmpExtensions>(std::move(**extensions));
   return icmp.body.first(reply->extensions->offset);
 }
 

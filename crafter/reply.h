@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -65,8 +66,10 @@ struct Reply {
   // header included; RFC 4884 padding included when extensions follow).
   uint8_t quoted_ttl = 0;
   size_t quote_size = 0;
-  // ICMP errors: the RFC 4884 extensions after the quote, if any.
-  std::optional<IcmpExtensions> extensions;
+  // ICMP errors: the RFC 4884 extensions after the quote, or null. Shared,
+  // not held by value: replies are copied into probe results, and GCC 12
+  // misreports nested optionals of this size as uninitialized.
+  std::shared_ptr<const IcmpExtensions> extensions;
   // Set when bytes after the quote carried an extension header whose
   // non-zero checksum failed; the extension is then dropped (and the quote
   // is parsed alone), the reply is kept.

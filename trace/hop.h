@@ -5,6 +5,7 @@
 #define HOPLAB_TRACE_HOP_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -30,7 +31,7 @@ struct ProbeResult {
   // TTL of the header the reply quoted (ICMP errors), else 0.
   uint8_t quoted_ttl = 0;
   // RFC 4884 extensions of the reply (label stacks, interfaces).
-  std::optional<crafter::IcmpExtensions> extensions;
+  std::shared_ptr<const crafter::IcmpExtensions> extensions;
 };
 
 struct Hop {

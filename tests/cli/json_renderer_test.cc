@@ -136,11 +136,13 @@ TEST(JsonRendererTest, GivesExtensionsTheirLabelsInterfacesAndNotes) {
   crafter::InterfaceInformation info;
   info.if_index = 5;
   info.ipv4 = Ipv4Address::FromOctets(192, 0, 2, 1);
-  probe.extensions.emplace();
-  probe.extensions->offset = 128;
-  probe.extensions->anomalies = crafter::kExtensionChecksumNotComputed;
-  probe.extensions->objects = {crafter::MplsLabelStackObject(stack),
-                               crafter::InterfaceInformationObject(info)};
+  crafter::IcmpExtensions extensions;
+  extensions.offset = 128;
+  extensions.anomalies = crafter::kExtensionChecksumNotComputed;
+  extensions.objects = {crafter::MplsLabelStackObject(stack),
+                        crafter::InterfaceInformationObject(info)};
+  probe.extensions =
+      std::make_shared<const crafter::IcmpExtensions>(extensions);
   result.hops.push_back({4, {probe}});
 
   const ordered_json json = ordered_json::parse(RenderJson({}, result));

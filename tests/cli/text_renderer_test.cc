@@ -212,11 +212,17 @@ TEST(TextRendererTest, PrintsTracerouteHeaderFollowedByTheNetwork) {
 }
 
 // A probe whose Time Exceeded carried one RFC 4950 label stack object.
-trace::ProbeResult Labelled(const char* from, uint32_t label) {
+// `more` follows it.
+trace::ProbeResult Labelled(
+    const char* from, uint32_t label,
+    std::vector<crafter::IcmpExtensionObject> more = {}) {
   trace::ProbeResult probe = Answer(3, from, 9305);
   const std::vector<crafter::MplsLabelEntry> stack = {{label, 0, true, 1}};
-  probe.extensions.emplace();
-  probe.extensions->objects.push_back(crafter::MplsLabelStackObject(stack));
+  crafter::IcmpExtensions extensions;
+  extensions.objects.push_back(crafter::MplsLabelStackObject(stack));
+  extensions.objects.insert(extensions.objects.end(), more.begin(), more.end());
+  probe.extensions =
+      std::make_shared<const crafter::IcmpExtensions>(extensions);
   return probe;
 }
 
@@ -233,12 +239,11 @@ TEST(TextRendererTest, ShowsLabelStacksAfterTheAddressWithDashE) {
 }
 
 TEST(TextRendererTest, JoinsSeveralObjectsWithSemicolons) {
-  trace::ProbeResult probe = Labelled("192.0.2.4", 16);
   crafter::IcmpExtensionObject unknown;
   unknown.class_num = 200;
   unknown.c_type = 1;
   unknown.payload = {0xde, 0xad, 0xbe, 0xef};
-  probe.extensions->objects.push_back(unknown);
+  const trace::ProbeResult probe = Labelled("192.0.2.4", 16, {unknown});
   EXPECT_EQ(ExtensionsText(probe), " <MPLS:L=16,E=0,S=1,T=1;200/1:deadbeef>");
   EXPECT_EQ(ExtensionsText(Answer(1, "192.0.2.1", 1)), "");
 }

@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> bytes(data, size);
 
   auto reply = ParseReply(bytes);
-  if (reply.ok() && reply->extensions.has_value()) {
+  if (reply.ok() && reply->extensions != nullptr) {
     // The quote ends where the extension starts, inside the datagram.
     HOPLAB_CHECK(reply->extensions->offset <= size);
     for (const IcmpExtensionObject& object : reply->extensions->objects) {
