@@ -310,7 +310,7 @@ TEST(TopologyNetworkTest, UniformMplsTunnelShowsLabelsAndQuotedTtl) {
   // Hop 4 (p2): the probe entered the tunnel with TTL 2 and still has it.
   const trace::ProbeResult& p2 = result.hops[3].probes[0];
   EXPECT_EQ(p2.quoted_ttl, 2);
-  ASSERT_TRUE(p2.extensions.has_value());
+  ASSERT_NE(p2.extensions, nullptr);
   ASSERT_EQ(p2.extensions->objects.size(), 1u);
   EXPECT_THAT(p2.extensions->objects[0].mpls_labels,
               ElementsAre(crafter::MplsLabelEntry{24002, 0, true, 1}));
