@@ -382,15 +382,18 @@ const Method kTcpClosed{
 const Method kTcpOpen{
     "TcpOpenPort", {"-T", "-p", "8080"}, {"-T", "-p", "8080"}, 8080};
 
-// -w 1 where a hop stays silent: both tools give up on it after a second.
-const Scenario kReached{"Reached", {}, kTarget, {}};
+// Both tools wait a fixed time for every probe: -w MAX,0,0 turns off the
+// HERE and NEAR factors, which on a loaded machine give up on replies a
+// few milliseconds late and make the comparison depend on load. -w 1
+// where a hop stays silent: both give up on it after a second.
+const Scenario kReached{"Reached", {}, kTarget, {"-w", "5,0,0"}};
 const Scenario kSilentRouter{
-    "SilentRouter3", {"silence", "3"}, kTarget, {"-w", "1"}};
+    "SilentRouter3", {"silence", "3"}, kTarget, {"-w", "1,0,0"}};
 const Scenario kProhibited{
-    "Router4Prohibits", {"prohibit", "4"}, kTarget, {"-w", "1"}};
+    "Router4Prohibits", {"prohibit", "4"}, kTarget, {"-w", "1,0,0"}};
 // No router knows 10.201.99.0/24; router 1 answers !N.
 const Scenario kUnrouted{
-    "UnroutedNetwork", {}, "10.201.99.1", {"-m", "8", "-w", "1"}, true};
+    "UnroutedNetwork", {}, "10.201.99.1", {"-m", "8", "-w", "1,0,0"}, true};
 constexpr auto kErrorBudgetRefill = std::chrono::seconds(4);
 // The account the unprivileged traces run as (nobody, nogroup).
 constexpr char kUnprivilegedId[] = "65534";
