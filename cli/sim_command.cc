@@ -16,6 +16,8 @@
 #include "sim/builtin_network.h"
 #include "sim/netlink.h"
 #include "sim/network_namespace.h"
+#include "sim/topology_loader.h"
+#include "sim/topology_network.h"
 #include "sim/tun_device.h"
 #include "sim/tun_server.h"
 #include "sim/virtual_clock.h"
@@ -106,17 +108,39 @@ Status ConfigureLinks(const sim::TunDevice& device,
 }
 
 // Where this run serves, for the line that says it started.
-std::string Describe(const SimServeOptions& options, const std::string& device,
-                     const std::string& address) {
+std::string Describe(const SimServeOptions& options, const std::string& name,
+                     const std::string& device, const std::string& address) {
   std::string where = options.netns.empty()
                           ? std::string("the current network namespace")
                           : "network namespace " + options.netns;
   char scale[32];
   std::snprintf(scale, sizeof(scale), "%g", options.time_scale);
-  return "hoplab: serving the " + options.network +
-         " (simulated) network on TUN device " + device + " (" + address +
-         ", default route) in " + where + ", time scale " + scale +
-         "; SIGINT or SIGTERM stops\n";
+  return "hoplab: serving the " + name + " (simulated) network on TUN device " +
+         device + " (" + address + ", default route) in " + where +
+         ", time scale " + scale + "; SIGINT or SIGTERM stops\n";
+}
+
+// The network served, and the host address it expects probes from.
+struct ServedNetwork {
+  std::unique_ptr<sim::Network> network;
+  std::string host_address;
+};
+
+Result<ServedNetwork> OpenNetwork(const SimServeOptions& options) {
+  if (options.network == sim::BuiltinNetwork::kName) {
+    return ServedNetwork{
+        std::make_unique<sim::BuiltinNetwork>(options.seed.value_or(1)),
+        kBuiltinHostAddress};
+  }
+  auto topology = sim::LoadTopologyFile(options.network);
+  if (!topology.ok()) {
+    return topology.error();
+  }
+  const uint64_t seed = options.seed.value_or(topology->seed);
+  std::string host = topology->host.ToString() + "/32";
+  return ServedNetwork{
+      std::make_unique<sim::TopologyNetwork>(std::move(*topology), seed),
+      std::move(host)};
 }
 
 int Fail(const std::string& message) {
@@ -134,10 +158,9 @@ CLI::App* AddSimCommand(CLI::App& app, SimServeOptions& options) {
       "serve",
       "Serve a simulated network on a TUN device in a network namespace, "
       "so live traces run against it");
-  serve
-      ->add_option("--sim", options.network,
-                   "The network to serve: builtin (the default)")
-      ->check(CLI::IsMember({"builtin"}));
+  serve->add_option("--sim", options.network,
+                    "The network to serve: builtin (the default) or a "
+                    "topology file");
   CLI::Option* netns = serve->add_option(
       "--netns", options.netns,
       "Create network namespace NAME (as `ip netns add` does) and serve in "
@@ -151,12 +174,15 @@ CLI::App* AddSimCommand(CLI::App& app, SimServeOptions& options) {
                     "Name of the TUN device (hoplab0)");
   serve->add_option("--address", options.address,
                     "The tracing host's address on the device, ADDR/PREFIX "
-                    "(192.0.2.100/24 for builtin)");
+                    "(192.0.2.100/24 for builtin, the topology's host/32 for "
+                    "a file)");
   serve
       ->add_option("--time-scale", options.time_scale,
                    "Wall seconds per simulated second (1)")
       ->check(CLI::Range(1e-3, kMaxTimeScale));
-  serve->add_option("--seed", options.seed, "Seed of the network's jitter (1)");
+  serve->add_option("--seed", options.seed,
+                    "Seed of the network's random draws (the topology's, or "
+                    "1)");
   serve->add_flag("-v", options.verbosity,
                   "On exit, count datagrams received and replies written");
   return serve;
@@ -170,8 +196,12 @@ int RunSimServeCommand(const SimServeOptions& options) {
                  "own) or --current-netns (this one)\n");
     return 2;
   }
+  auto network = OpenNetwork(options);
+  if (!network.ok()) {
+    return Fail(network.error().message);
+  }
   const std::string address_text =
-      options.address.empty() ? kBuiltinHostAddress : options.address;
+      options.address.empty() ? network->host_address : options.address;
   const std::optional<InterfaceAddress> host =
       ParseInterfaceAddress(address_text);
   if (!host.has_value()) {
@@ -217,12 +247,13 @@ int RunSimServeCommand(const SimServeOptions& options) {
   }
 
   // Step 4: serve, in real time scaled by --time-scale.
-  sim::BuiltinNetwork network(options.seed);
   sim::TunServer server(
-      network, (*device)->fd(),
+      *network->network, (*device)->fd(),
       sim::WallClockMapping(std::chrono::steady_clock::now(),
                             sim::kSimulationEpoch, options.time_scale));
-  std::fputs(Describe(options, (*device)->name(), address_text).c_str(),
+  std::fputs(Describe(options, network->network->Name(), (*device)->name(),
+                      address_text)
+                 .c_str(),
              stderr);
   std::fflush(stderr);
   Status served = server.Run(*stop_fd);

@@ -7,12 +7,13 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace hoplab::cli {
 
 struct SimServeOptions {
-  // "builtin", the only network so far.
+  // "builtin", or the path of a topology file.
   std::string network = "builtin";
   // --netns NAME: create the namespace NAME and serve in it. Empty with
   // --current-netns: serve in the namespace hoplab runs in.
@@ -20,11 +21,13 @@ struct SimServeOptions {
   bool current_netns = false;
   std::string device = "hoplab0";
   // The tracing host's address on the device, ADDR/PREFIX; empty: the
-  // network's own host address.
+  // network's own host address (192.0.2.100/24 for builtin, the
+  // topology's host/32 for a file).
   std::string address;
   // Wall seconds per simulated second.
   double time_scale = 1.0;
-  uint64_t seed = 1;
+  // Unset: the topology's seed for a file, else 1.
+  std::optional<uint64_t> seed;
   int verbosity = 0;
 };
 

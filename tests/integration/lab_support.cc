@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "tests/integration/subprocess.h"
+
 namespace hoplab::integration {
 namespace {
 
@@ -42,6 +44,20 @@ bool HasCapabilities(std::initializer_list<int> capabilities) {
     }
   }
   return true;
+}
+
+std::string MissingLabPrerequisite(std::initializer_list<const char*> tools) {
+  if (!HasCapabilities({CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_RAW})) {
+    return "needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_RAW) to build "
+           "network namespaces";
+  }
+  for (const char* tool : tools) {
+    if (RunCommand({"sh", "-c", std::string("command -v ") + tool}).exit_code !=
+        0) {
+      return std::string(tool) + " is not installed";
+    }
+  }
+  return "";
 }
 
 LabGuard::LabGuard(const std::string& prefix) {
@@ -136,6 +152,16 @@ PcapDatagrams ReadPcapDatagrams(const std::string& path, bool ethernet) {
   }
   pcap_close(pcap);
   return out;
+}
+
+std::vector<uint8_t> WithoutIpId(std::vector<uint8_t> datagram) {
+  // Identification at offset 4, header checksum at offset 10 (RFC 791).
+  for (size_t offset : {4, 5, 10, 11}) {
+    if (offset < datagram.size()) {
+      datagram[offset] = 0;
+    }
+  }
+  return datagram;
 }
 
 std::string Hex(const std::vector<uint8_t>& bytes) {

@@ -53,6 +53,11 @@ class LabGuard {
   int write_fd_ = -1;
 };
 
+// Why a lab suite cannot run here: "needs root (...)" without
+// CAP_NET_ADMIN, CAP_SYS_ADMIN and CAP_NET_RAW, else "TOOL is not
+// installed" for the first of `tools` not in PATH; "" when it can.
+std::string MissingLabPrerequisite(std::initializer_list<const char*> tools);
+
 // A directory under $TMPDIR (or /tmp) removed with its files at the end;
 // path() is empty when it could not be created.
 class TempDir {
@@ -84,6 +89,10 @@ PcapDatagrams ReadPcapDatagrams(const std::string& path, bool ethernet);
 // Total Length; nullopt when it is not IPv4 or shorter than it says.
 std::optional<std::span<const uint8_t>> CutToTotalLength(
     std::span<const uint8_t> bytes);
+
+// `datagram` with its IP id and IP header checksum zeroed: the fields in
+// which two senders of the same reply may differ by their own counters.
+std::vector<uint8_t> WithoutIpId(std::vector<uint8_t> datagram);
 
 // Hex, 8 bytes a row, for failure messages.
 std::string Hex(const std::vector<uint8_t>& bytes);

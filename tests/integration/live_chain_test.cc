@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/integration/chain_lab_test.h"
 #include "tests/integration/lab_support.h"
 #include "tests/integration/subprocess.h"
 #include "tests/integration/trace_outcome.h"
@@ -41,33 +42,20 @@
 namespace hoplab::integration {
 namespace {
 
-constexpr int kNumRouters = 5;
 constexpr char kTarget[] = "10.201.5.2";
-constexpr char kChainScript[] = "scripts/lab/chain.sh";
 // The source namespace's interface on link 0 (see chain.sh).
 constexpr char kSourceInterface[] = "east0";
-// Upper bound on any one command; traceroute's own worst case on this
-// chain is far below it.
-constexpr char kCommandTimeoutSeconds[] = "60";
 // Nanosecond pcap files begin with this magic, in the writer's order.
 constexpr uint32_t kPcapNanosecondMagic = 0xa1b23c4d;
 
 // Why this machine cannot run the suite, or "" when it can.
 std::string MissingPrerequisite() {
-  if (!HasCapabilities({CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_RAW})) {
-    return "needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_RAW) to build "
-           "network namespaces";
+  std::string missing =
+      MissingLabPrerequisite({"traceroute", "tcpdump", "timeout"});
+  if (missing.empty() && RunCommand({"ip", "netns", "list"}).exit_code != 0) {
+    missing = "`ip netns` is not available";
   }
-  if (RunCommand({"ip", "netns", "list"}).exit_code != 0) {
-    return "`ip netns` is not available";
-  }
-  for (const char* tool : {"traceroute", "tcpdump", "timeout"}) {
-    if (RunCommand({"sh", "-c", std::string("command -v ") + tool}).exit_code !=
-        0) {
-      return std::string(tool) + " is not installed";
-    }
-  }
-  return "";
+  return missing;
 }
 
 // The datagrams of `ours` that `wire` does not hold, each matched once.
@@ -117,55 +105,10 @@ std::optional<std::vector<std::string>> TracerouteMethodFlags(
   return std::nullopt;
 }
 
-class LiveChainTest : public testing::Test {
+class LiveChainTest : public ChainLabTest {
  protected:
-  static void SetUpTestSuite() {
-    unavailable_ = new std::string(MissingPrerequisite());
-    setup_error_ = new std::string();
-    if (!unavailable_->empty()) {
-      return;
-    }
-    const char* binary = std::getenv("HOPLAB_BINARY");
-    if (binary == nullptr || !std::filesystem::exists(binary)) {
-      *setup_error_ =
-          "HOPLAB_BINARY does not name the built hoplab (run "
-          "through ctest)";
-      return;
-    }
-    hoplab_ = new std::string(binary);
-
-    // One prefix per test process, so parallel runs never share a lab.
-    prefix_ = new std::string("hl" + std::to_string(getpid()));
-    guard_ = new LabGuard(*prefix_);
-    std::vector<std::string> up = {"timeout",    kCommandTimeoutSeconds,
-                                   kChainScript, "up",
-                                   *prefix_,     std::to_string(kNumRouters)};
-    CommandResult result = RunCommand(up);
-    if (result.exit_code != 0) {
-      *setup_error_ = "lab set-up failed: " + result.Describe(up);
-    }
-  }
-
-  static void TearDownTestSuite() {
-    if (prefix_ != nullptr) {
-      std::vector<std::string> down = {"timeout", kCommandTimeoutSeconds,
-                                       kChainScript, "down", *prefix_};
-      CommandResult result = RunCommand(down);
-      EXPECT_EQ(result.exit_code, 0) << result.Describe(down);
-    }
-    delete guard_;
-    delete prefix_;
-    delete hoplab_;
-    delete setup_error_;
-    delete unavailable_;
-    guard_ = nullptr;
-    prefix_ = hoplab_ = setup_error_ = unavailable_ = nullptr;
-  }
-
-  void SetUp() override {
-    HOPLAB_SKIP_OR_FAIL_IF_UNAVAILABLE(*unavailable_);
-    ASSERT_TRUE(setup_error_->empty()) << *setup_error_;
-  }
+  static void SetUpTestSuite() { SetUpChain("hl", MissingPrerequisite()); }
+  static void TearDownTestSuite() { TearDownChain(); }
 
   // `argv` run inside the source namespace under timeout(1).
   static std::vector<std::string> InSource(std::vector<std::string> argv) {
@@ -199,19 +142,7 @@ class LiveChainTest : public testing::Test {
   }
 
   static void ExpectPcapOnTheWire(const std::vector<std::string>& method_flags);
-
-  static std::string* unavailable_;
-  static std::string* setup_error_;
-  static std::string* hoplab_;
-  static std::string* prefix_;
-  static LabGuard* guard_;
 };
-
-std::string* LiveChainTest::unavailable_ = nullptr;
-std::string* LiveChainTest::setup_error_ = nullptr;
-std::string* LiveChainTest::hoplab_ = nullptr;
-std::string* LiveChainTest::prefix_ = nullptr;
-LabGuard* LiveChainTest::guard_ = nullptr;
 
 // Every probe that reached somebody has a round trip that is neither
 // negative nor beyond the wait.

@@ -45,23 +45,12 @@ constexpr char kSourcePort[] = "40000";
 constexpr char kDevice[] = "hoplab0";
 
 std::string MissingPrerequisite() {
-  if (!HasCapabilities({CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_RAW})) {
-    return "needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_RAW) to create "
-           "a network namespace and a TUN device";
+  std::string missing =
+      MissingLabPrerequisite({"ip", "traceroute", "timeout", "unshare"});
+  if (missing.empty() && !std::filesystem::exists("/dev/net/tun")) {
+    missing = "/dev/net/tun does not exist";
   }
-  if (!std::filesystem::exists("/dev/net/tun")) {
-    return "/dev/net/tun does not exist";
-  }
-  if (RunCommand({"ip", "netns", "list"}).exit_code != 0) {
-    return "`ip netns` is not available";
-  }
-  for (const char* tool : {"traceroute", "timeout", "unshare"}) {
-    if (RunCommand({"sh", "-c", std::string("command -v ") + tool}).exit_code !=
-        0) {
-      return std::string(tool) + " is not installed";
-    }
-  }
-  return "";
+  return missing;
 }
 
 // A probe method as hoplab and Linux traceroute spell it.
@@ -227,16 +216,8 @@ TEST_F(TunServeTest, TracerouteIcmpFindsTheInProcessHops) {
   EXPECT_EQ(DescribeHops(*served), DescribeHops(*in_process));
 }
 
-// `datagram` with its IP id and header checksum zeroed: the served network
-// counts IP ids over every trace of the suite, a fresh one from 1.
-std::vector<uint8_t> WithoutIpId(std::vector<uint8_t> datagram) {
-  for (size_t offset : {size_t{4}, size_t{5}, crafter::kIpv4ChecksumOffset,
-                        crafter::kIpv4ChecksumOffset + 1}) {
-    datagram[offset] = 0;
-  }
-  return datagram;
-}
-
+// The served network counts IP ids over every trace of the suite, a fresh
+// one from its start: replies compare without them (WithoutIpId).
 TEST_F(TunServeTest, RepliesAreTheInProcessNetworksRepliesToTheSameProbes) {
   TempDir dir;
   ASSERT_FALSE(dir.path().empty()) << "mkdtemp failed";
@@ -278,6 +259,36 @@ TEST_F(TunServeTest, RepliesAreTheInProcessNetworksRepliesToTheSameProbes) {
     EXPECT_TRUE(it != expected.end() && it->second-- > 0)
         << "not a reply of the in-process network:\n  " << Hex(reply);
   }
+}
+
+// A topology file served over TUN: the lab chain of chain.sh, its host
+// 10.201.0.1 inside a namespace of this test's own.
+TEST_F(TunServeTest, ServesATopologyFile) {
+  const std::string netns = *netns_ + "-chain";
+  const std::string topology = "tests/integration/topologies/chain5.yaml";
+  auto server =
+      BackgroundCommand::Start({"timeout", kServerTimeout, *hoplab_, "sim",
+                                "serve", "--sim", topology, "--netns", netns});
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  ASSERT_TRUE(
+      (*server)->WaitForStderr("hoplab: serving", std::chrono::seconds(10)))
+      << (*server)->err();
+
+  std::vector<std::string> live = {
+      "ip",     "netns", "exec",   netns, "timeout", kCommandTimeout,
+      *hoplab_, "trace", "--live", "-n",  "-U",      "10.201.5.2"};
+  CommandResult result = RunCommand(live);
+  EXPECT_EQ((*server)->Stop(), 0) << (*server)->err();
+  ASSERT_EQ(result.exit_code, 0) << result.Describe(live);
+  auto served = ParseTracerouteText(result.out);
+  auto in_process =
+      Trace({*hoplab_, "trace", "--sim", topology, "-n", "-U", "10.201.5.2"},
+            /*in_netns=*/false);
+
+  ASSERT_TRUE(served.ok()) << served.error().message;
+  ASSERT_TRUE(in_process.ok()) << in_process.error().message;
+  EXPECT_EQ(DescribeHops(*served), DescribeHops(*in_process));
+  EXPECT_EQ(served->hops.size(), 6u);
 }
 
 // Without root on the host: a user and network namespace of its own

@@ -1,0 +1,44 @@
+// ChainLabTest: the fixture of suites that run on the chain of real Linux
+// routers of scripts/lab/chain.sh, one chain per test process.
+
+#ifndef HOPLAB_TESTS_INTEGRATION_CHAIN_LAB_TEST_H_
+#define HOPLAB_TESTS_INTEGRATION_CHAIN_LAB_TEST_H_
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/integration/lab_support.h"
+
+namespace hoplab::integration {
+
+// The chain's routers and its script.
+inline constexpr int kChainNumRouters = 5;
+inline constexpr char kChainScript[] = "scripts/lab/chain.sh";
+// Upper bound on any one command the suites run.
+inline constexpr char kCommandTimeoutSeconds[] = "60";
+
+class ChainLabTest : public testing::Test {
+ protected:
+  // From a suite's SetUpTestSuite: unless `unavailable` (why this machine
+  // cannot run the suite) says otherwise, finds hoplab through
+  // HOPLAB_BINARY and brings up a chain named `stem` + this process id,
+  // guarded by a LabGuard. Failures are kept for SetUp to report.
+  static void SetUpChain(const std::string& stem,
+                         const std::string& unavailable);
+  // From a suite's TearDownTestSuite: removes the chain.
+  static void TearDownChain();
+
+  // Skips or fails (CI=true) on an unavailable machine; fails when the
+  // chain did not come up.
+  void SetUp() override;
+
+  static std::string* unavailable_;
+  static std::string* setup_error_;
+  static std::string* hoplab_;
+  static std::string* prefix_;
+  static LabGuard* guard_;
+};
+
+}  // namespace hoplab::integration
+
+#endif  // HOPLAB_TESTS_INTEGRATION_CHAIN_LAB_TEST_H_
