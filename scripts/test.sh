@@ -17,10 +17,13 @@ ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 600 \
 # (benchmarks left out: they measure, they do not check).
 HOPLAB_BUILD_DIR=build-asan bash scripts/build.sh -DHOPLAB_SANITIZE=ON \
   -DHOPLAB_BUILD_TESTS=ON -DHOPLAB_BUILD_BENCH=OFF
+# The kernel comparison is left to the plain run above: it replays probes
+# at the times the kernel saw them against the kernel's ICMP token bucket,
+# and sanitizer slowdown shifts those times, not the code under test.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$(nproc)" \
-  --timeout 900 --no-tests=error
+  --timeout 900 --no-tests=error -E KernelCompare
 
 # Every fuzz target for a short time; any finding fails the run.
 bash scripts/fuzz.sh "${HOPLAB_FUZZ_SECONDS:-25}"
