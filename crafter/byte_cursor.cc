@@ -118,17 +118,6 @@ bool ByteWriter::WriteZeros(size_t size) {
   return true;
 }
 
-uint16_t LoadU16(std::span<const uint8_t> bytes, size_t offset) {
-  HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 2);
-  return static_cast<uint16_t>((bytes[offset] << 8) | bytes[offset + 1]);
-}
-
-uint32_t LoadU32(std::span<const uint8_t> bytes, size_t offset) {
-  HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 4);
-  return (uint32_t{bytes[offset]} << 24) | (uint32_t{bytes[offset + 1]} << 16) |
-         (uint32_t{bytes[offset + 2]} << 8) | uint32_t{bytes[offset + 3]};
-}
-
 uint16_t LoadU16Le(std::span<const uint8_t> bytes, size_t offset) {
   HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 2);
   return static_cast<uint16_t>(bytes[offset] | (bytes[offset + 1] << 8));
@@ -139,20 +128,6 @@ uint32_t LoadU32Le(std::span<const uint8_t> bytes, size_t offset) {
   return uint32_t{bytes[offset]} | (uint32_t{bytes[offset + 1]} << 8) |
          (uint32_t{bytes[offset + 2]} << 16) |
          (uint32_t{bytes[offset + 3]} << 24);
-}
-
-void StoreU16(std::span<uint8_t> bytes, size_t offset, uint16_t value) {
-  HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 2);
-  bytes[offset] = static_cast<uint8_t>(value >> 8);
-  bytes[offset + 1] = static_cast<uint8_t>(value & 0xff);
-}
-
-void StoreU32(std::span<uint8_t> bytes, size_t offset, uint32_t value) {
-  HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 4);
-  bytes[offset] = static_cast<uint8_t>(value >> 24);
-  bytes[offset + 1] = static_cast<uint8_t>((value >> 16) & 0xff);
-  bytes[offset + 2] = static_cast<uint8_t>((value >> 8) & 0xff);
-  bytes[offset + 3] = static_cast<uint8_t>(value & 0xff);
 }
 
 }  // namespace hoplab::crafter

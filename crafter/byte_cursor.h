@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <span>
 
+#include "crafter/check.h"
+
 namespace hoplab::crafter {
 
 // Reads big-endian fields from the front of a span. A read that would run
@@ -62,13 +64,35 @@ class ByteWriter {
 
 // Random access for fixed offsets (checksum patching, template probes).
 // `offset + 2` (or 4) must not exceed bytes.size(); aborts otherwise.
-uint16_t LoadU16(std::span<const uint8_t> bytes, size_t offset);
-uint32_t LoadU32(std::span<const uint8_t> bytes, size_t offset);
 // Little-endian counterparts, same precondition.
 uint16_t LoadU16Le(std::span<const uint8_t> bytes, size_t offset);
 uint32_t LoadU32Le(std::span<const uint8_t> bytes, size_t offset);
-void StoreU16(std::span<uint8_t> bytes, size_t offset, uint16_t value);
-void StoreU32(std::span<uint8_t> bytes, size_t offset, uint32_t value);
+// Inline: template probes and the reply fast path patch a few fields per
+// packet, where a call would cost more than the store.
+inline uint16_t LoadU16(std::span<const uint8_t> bytes, size_t offset) {
+  HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 2);
+  return static_cast<uint16_t>((bytes[offset] << 8) | bytes[offset + 1]);
+}
+
+inline uint32_t LoadU32(std::span<const uint8_t> bytes, size_t offset) {
+  HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 4);
+  return (uint32_t{bytes[offset]} << 24) | (uint32_t{bytes[offset + 1]} << 16) |
+         (uint32_t{bytes[offset + 2]} << 8) | uint32_t{bytes[offset + 3]};
+}
+
+inline void StoreU16(std::span<uint8_t> bytes, size_t offset, uint16_t value) {
+  HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 2);
+  bytes[offset] = static_cast<uint8_t>(value >> 8);
+  bytes[offset + 1] = static_cast<uint8_t>(value & 0xff);
+}
+
+inline void StoreU32(std::span<uint8_t> bytes, size_t offset, uint32_t value) {
+  HOPLAB_CHECK(offset <= bytes.size() && bytes.size() - offset >= 4);
+  bytes[offset] = static_cast<uint8_t>(value >> 24);
+  bytes[offset + 1] = static_cast<uint8_t>((value >> 16) & 0xff);
+  bytes[offset + 2] = static_cast<uint8_t>((value >> 8) & 0xff);
+  bytes[offset + 3] = static_cast<uint8_t>(value & 0xff);
+}
 
 }  // namespace hoplab::crafter
 
