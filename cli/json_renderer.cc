@@ -55,9 +55,8 @@ nlohmann::ordered_json ProbeJson(const trace::ProbeResult& probe) {
   }
   out["from"] = probe.from->ToString();
   // Microsecond resolution, as traceroute prints.
-  const double ms =
-      std::chrono::duration<double, std::milli>(probe.rtt).count();
-  out["rtt_ms"] = std::round(ms * 1000.0) / 1000.0;
+  out["rtt_ms"] =
+      RoundMicro(std::chrono::duration<double, std::milli>(probe.rtt).count());
   if (const std::string mark = trace::Annotation(probe); !mark.empty()) {
     out["annotation"] = mark;
   }
@@ -68,6 +67,21 @@ nlohmann::ordered_json ProbeJson(const trace::ProbeResult& probe) {
 }
 
 }  // namespace
+
+nlohmann::ordered_json JsonPreamble(const JsonTraceInfo& info,
+                                    const char* kind) {
+  // ordered_json keeps the documented key order.
+  nlohmann::ordered_json out;
+  out["schema_version"] = kJsonSchemaVersion;
+  out["kind"] = kind;
+  out["target"] = info.target;
+  out["address"] = info.address;
+  out["method"] = std::string(crafter::ProbeMethodName(info.method));
+  out["network"] = info.network;
+  return out;
+}
+
+double RoundMicro(double value) { return std::round(value * 1000.0) / 1000.0; }
 
 std::string RenderJson(const JsonTraceInfo& info,
                        const trace::TraceResult& result) {
@@ -84,12 +98,7 @@ nlohmann::ordered_json TraceJson(const JsonTraceInfo& info,
     }
     hops.push_back({{"ttl", hop.ttl}, {"probes", std::move(probes)}});
   }
-  // ordered_json keeps the documented key order.
-  nlohmann::ordered_json out;
-  out["target"] = info.target;
-  out["address"] = info.address;
-  out["method"] = std::string(crafter::ProbeMethodName(info.method));
-  out["network"] = info.network;
+  nlohmann::ordered_json out = JsonPreamble(info, "trace");
   out["reached"] = result.reached;
   out["hops"] = std::move(hops);
   return out;

@@ -19,8 +19,21 @@ struct JsonTraceInfo {
   std::string network;
 };
 
-// {"target": "...", "address": "a.b.c.d", "method": "icmp", "network": "...",
-// "reached": bool,
+// The version of docs/hoplab.schema.json that the JSON output follows.
+// It grows when a member changes meaning or goes away, not when one is
+// added.
+inline constexpr int kJsonSchemaVersion = 1;
+
+// {"schema_version": 1, "kind": `kind`, "target": ..., "address": ...,
+// "method": ..., "network": ...}: the members every JSON output opens with.
+nlohmann::ordered_json JsonPreamble(const JsonTraceInfo& info,
+                                    const char* kind);
+
+// `value` rounded to 3 decimals (microseconds, for milliseconds).
+double RoundMicro(double value);
+
+// {"schema_version": 1, "kind": "trace", "target": "...", "address": "a.b.c.d",
+// "method": "icmp", "network": "...", "reached": bool,
 //  "hops": [{"ttl": 1, "probes": [{"from": "a.b.c.d" or null,
 //  "rtt_ms": number or null, "annotation": "!H" or null}, ...]}, ...]}
 // A probe whose reply carried RFC 4884 extensions also has

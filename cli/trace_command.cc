@@ -5,16 +5,23 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <random>
 
+#include "cli/csv_renderer.h"
+#include "cli/dot_renderer.h"
 #include "cli/json_renderer.h"
+#include "cli/raw_renderer.h"
+#include "cli/report_renderer.h"
 #include "cli/text_renderer.h"
 #include "replay/pcap_writer.h"
 #include "replay/recording_transport.h"
@@ -24,10 +31,12 @@
 #include "sim/topology_loader.h"
 #include "sim/topology_network.h"
 #include "sim/virtual_clock.h"
+#include "trace/cycle_runner.h"
 #include "trace/datagram_transport.h"
 #include "trace/engine.h"
 #include "trace/live_transport.h"
 #include "trace/name_resolver.h"
+#include "trace/report.h"
 
 namespace hoplab::cli {
 namespace {
@@ -288,6 +297,191 @@ void PrintCounters(const trace::TraceCounters& counters) {
       static_cast<unsigned long long>(counters.num_bad_extensions));
 }
 
+// What the output of one run needs to know.
+struct RunContext {
+  const TraceCommandOptions& options;
+  const trace::TraceOptions& trace_options;
+  Ipv4Address destination;
+  Wiring& wiring;
+  trace::Transport& transport;
+};
+
+struct RunOutcome {
+  // Not ok when the transport failed; what was found until then is printed.
+  Status status;
+  trace::TraceCounters counters;
+};
+
+JsonTraceInfo InfoOf(const RunContext& context) {
+  return {context.options.target, context.destination.ToString(),
+          context.trace_options.method, context.wiring.network_name};
+}
+
+// mtr's "Start:" time (ISO 8601 with the UTC offset): local time live,
+// UTC on the simulated network so its output repeats everywhere.
+std::string StartTime(trace::TimePoint at, bool utc) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(
+      std::chrono::time_point_cast<std::chrono::system_clock::duration>(at));
+  std::tm parts{};
+  if (utc) {
+    gmtime_r(&seconds, &parts);
+  } else {
+    localtime_r(&seconds, &parts);
+  }
+  char text[64];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S%z", &parts);
+  return text;
+}
+
+// The tracing host as mtr's "HOST:" column and the graph's source node
+// name it: the host name live, the source address in a simulation.
+std::string HostName(const RunContext& context) {
+  if (context.options.live) {
+    char name[256] = {};
+    if (gethostname(name, sizeof(name) - 1) == 0 && name[0] != '\0') {
+      return name;
+    }
+  }
+  return context.trace_options.source.ToString();
+}
+
+// Writes the --dot graph of `report`, when asked for.
+Status WriteDot(const RunContext& context, const trace::Report& report) {
+  if (context.options.dot_path.empty()) {
+    return Status::Ok();
+  }
+  const std::string graph = RenderDot(
+      HostName(context), report, context.destination, context.wiring.resolver);
+  std::FILE* file = std::fopen(context.options.dot_path.c_str(), "w");
+  if (file == nullptr) {
+    return Error{"--dot " + context.options.dot_path + ": " +
+                 std::strerror(errno)};
+  }
+  const bool written =
+      std::fwrite(graph.data(), 1, graph.size(), file) == graph.size();
+  if (std::fclose(file) != 0 || !written) {
+    return Error{"--dot " + context.options.dot_path + ": write failed"};
+  }
+  return Status::Ok();
+}
+
+// Prints `text` on stdout as one block.
+void PrintBlock(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+RunOutcome RunSingleTrace(const RunContext& context) {
+  const TraceCommandOptions& options = context.options;
+  trace::Engine engine(context.transport, *context.wiring.clock,
+                       context.trace_options);
+  engine.set_stop_flag(&g_stop_signal);
+  const bool text = !options.json && !options.csv && !options.raw;
+  if (text) {
+    TraceHeader header{options.target, context.destination.ToString(),
+                       options.max_ttl, context.trace_options.packet_size,
+                       context.wiring.network_name};
+    PrintBlock(RenderTextHeader(header) + "\n");
+    engine.set_hop_callback([&](const trace::Hop& hop) {
+      PrintBlock(
+          RenderTextHop(hop, context.wiring.resolver, options.extensions) +
+          "\n");
+    });
+  }
+  auto result = engine.Run();
+  const trace::TraceResult& found =
+      result.ok() ? *result : engine.partial_result();
+  if (options.json) {
+    PrintBlock(RenderJson(InfoOf(context), found) + "\n");
+  } else if (options.csv) {
+    PrintBlock(RenderTraceCsv(found, context.wiring.resolver));
+  } else if (options.raw) {
+    PrintBlock(RenderRaw({found}, context.wiring.resolver));
+  }
+  RunOutcome outcome{Status::Ok(), found.counters};
+  if (!result.ok()) {
+    outcome.status = Status(result.error());
+  }
+  if (Status drawn = WriteDot(context, trace::BuildReport({found}));
+      !drawn.ok() && outcome.status.ok()) {
+    outcome.status = drawn;
+  }
+  return outcome;
+}
+
+// "hoplab: cycle K/N" on a terminal's stderr, rewritten in place; nothing
+// when stderr is not a terminal (a log file, a pipe, a test).
+class Progress {
+ public:
+  explicit Progress(int num_cycles)
+      : num_cycles_(num_cycles), shown_(isatty(STDERR_FILENO) == 1) {}
+  ~Progress() {
+    if (shown_) {
+      // Erases the line (ECMA-48 EL), so the report starts clean.
+      std::fprintf(stderr, "\r\033[K");
+    }
+  }
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void Show(int cycle, const trace::TraceResult& result) {
+    if (shown_) {
+      std::fprintf(stderr, "\rhoplab: cycle %d/%d, %zu hops%s\033[K", cycle,
+                   num_cycles_, result.hops.size(),
+                   result.reached ? ", target reached" : "");
+      std::fflush(stderr);
+    }
+  }
+
+ private:
+  int num_cycles_;
+  bool shown_;
+};
+
+RunOutcome RunReport(const RunContext& context) {
+  const TraceCommandOptions& options = context.options;
+  trace::CycleOptions cycles;
+  cycles.num_cycles = options.num_cycles;
+  // Validated with the other flags before any probe left.
+  cycles.interval = *ParseInterval(options.interval);
+  const std::string start =
+      StartTime(context.wiring.clock->Now(), !options.live);
+  trace::CycleRunner runner(context.transport, *context.wiring.clock,
+                            context.trace_options, cycles);
+  runner.set_stop_flag(&g_stop_signal);
+  RunOutcome outcome;
+  {
+    Progress progress(options.num_cycles);
+    runner.set_cycle_callback(
+        [&](int k, const trace::TraceResult& done) { progress.Show(k, done); });
+    if (auto ran = runner.Run(); !ran.ok()) {
+      outcome.status = Status(ran.error());
+    }
+  }
+  const std::vector<trace::TraceResult>& found = runner.cycles();
+  for (const trace::TraceResult& cycle : found) {
+    outcome.counters += cycle.counters;
+  }
+  const trace::Report report = trace::BuildReport(found);
+  const ReportHeader header{start, HostName(context)};
+  trace::NameResolver* resolver = context.wiring.resolver;
+  if (options.json) {
+    PrintBlock(RenderReportJson(InfoOf(context), header, report, resolver) +
+               "\n");
+  } else if (options.csv) {
+    PrintBlock(RenderReportCsv(report, resolver));
+  } else if (options.raw) {
+    PrintBlock(RenderRaw(found, resolver));
+  } else {
+    PrintBlock(RenderReportText(header, report, resolver));
+  }
+  if (Status drawn = WriteDot(context, report);
+      !drawn.ok() && outcome.status.ok()) {
+    outcome.status = drawn;
+  }
+  return outcome;
+}
+
 }  // namespace
 
 int RunTraceCommand(const TraceCommandOptions& options) {
@@ -317,6 +511,10 @@ int RunTraceCommand(const TraceCommandOptions& options) {
     return 2;
   }
   trace::TraceOptions& trace_options = *converted;
+  if (auto interval = ParseInterval(options.interval); !interval.ok()) {
+    std::cerr << "hoplab: " << interval.error().message << "\n";
+    return 2;
+  }
   if (options.live) {
     // traceroute(8) identifies its ICMP probes by its process id.
     std::random_device entropy;
@@ -360,34 +558,15 @@ int RunTraceCommand(const TraceCommandOptions& options) {
     transport = recording.get();
   }
 
-  trace::Engine engine(*transport, *wiring.clock, trace_options);
-  if (!options.json) {
-    TraceHeader header{options.target, destination->ToString(), options.max_ttl,
-                       trace_options.packet_size, wiring.network_name};
-    std::printf("%s\n", RenderTextHeader(header).c_str());
-    std::fflush(stdout);
-    engine.set_hop_callback([&](const trace::Hop& hop) {
-      std::printf(
-          "%s\n",
-          RenderTextHop(hop, wiring.resolver, options.extensions).c_str());
-      std::fflush(stdout);
-    });
-  }
-
-  // Ctrl-C or SIGTERM: the hops so far are printed and the pcap completed
-  // below, as after a normal end.
+  // Ctrl-C or SIGTERM: the hops (or the report's complete cycles) so far
+  // are printed and the pcap completed below, as after a normal end.
   StopSignals stop_signals;
-  engine.set_stop_flag(&g_stop_signal);
-  auto result = engine.Run();
-  const trace::TraceResult& found =
-      result.ok() ? *result : engine.partial_result();
-  if (options.json) {
-    JsonTraceInfo info{options.target, destination->ToString(),
-                       trace_options.method, wiring.network_name};
-    std::printf("%s\n", RenderJson(info, found).c_str());
-  }
+  const RunContext context{options, trace_options, *destination, wiring,
+                           *transport};
+  RunOutcome outcome =
+      options.report ? RunReport(context) : RunSingleTrace(context);
   if (options.verbosity > 0) {
-    PrintCounters(found.counters);
+    PrintCounters(outcome.counters);
   }
   int status = 0;
   if (pcap != nullptr) {
@@ -400,8 +579,8 @@ int RunTraceCommand(const TraceCommandOptions& options) {
       status = 1;
     }
   }
-  if (!result.ok()) {
-    std::cerr << "hoplab: " << result.error().message << "\n";
+  if (!outcome.status.ok()) {
+    std::cerr << "hoplab: " << outcome.status.message() << "\n";
     status = 1;
   }
   if (g_stop_signal != 0) {

@@ -88,6 +88,15 @@ Status ParseSendWait(const std::string& text, trace::TraceOptions& options) {
 
 }  // namespace
 
+Result<trace::Duration> ParseInterval(const std::string& text) {
+  const std::optional<double> value = ParseNumber(text);
+  if (!value.has_value() || *value < 0 || *value > kMaxSeconds) {
+    return Error{"--interval: expected seconds from 0 to 3600, got '" + text +
+                 "'"};
+  }
+  return Seconds(*value);
+}
+
 CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
   CLI::App* command = app.add_subcommand(
       "trace",
@@ -142,7 +151,9 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
       ->check(CLI::Range(1, 255));
   command->add_option("-m,--max-hops", options.max_ttl, "Max TTL (30)")
       ->check(CLI::Range(1, 255));
-  command->add_option("-q,--queries", options.num_queries, "Probes per hop (3)")
+  command
+      ->add_option("-q,--queries", options.num_queries,
+                   "Probes per hop (3; with --report, per cycle: 1)")
       ->check(CLI::Range(1, trace::kMaxNumQueries));
   command
       ->add_option("-N,--sim-queries", options.max_in_flight,
@@ -168,7 +179,35 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
       ->needs(live);
 
   // Step: output and the simulated network.
-  command->add_flag("--json", options.json, "Print one JSON object");
+  CLI::Option* json =
+      command->add_flag("--json", options.json,
+                        "Print one JSON object (docs/hoplab.schema.json)");
+  CLI::Option* csv = command->add_flag(
+      "--csv", options.csv,
+      "Print CSV: one line per probe, or per hop with --report");
+  CLI::Option* raw = command->add_flag(
+      "--raw", options.raw, "Print mtr's raw format: x, h, d and p lines");
+  json->excludes(csv)->excludes(raw);
+  csv->excludes(raw);
+  command
+      ->add_option("--dot", options.dot_path,
+                   "Also draw the path as a Graphviz graph in this file")
+      ->check([](const std::string& path) {
+        return path.empty() ? std::string("needs a file name") : "";
+      });
+  CLI::Option* report = command->add_flag(
+      "--report", options.report,
+      "Run -c cycles and print mtr's report table (loss and round trips "
+      "per hop)");
+  command
+      ->add_option("-c,--report-cycles", options.num_cycles,
+                   "Cycles of a report (10)")
+      ->check(CLI::Range(1, 100000))
+      ->needs(report);
+  command
+      ->add_option("--interval", options.interval,
+                   "Least seconds between the starts of two report cycles (1)")
+      ->needs(report);
   command->add_flag("-e,--extensions", options.extensions,
                     "Show ICMP extensions (RFC 4884: MPLS label stacks, "
                     "interfaces) after each address");
@@ -205,7 +244,8 @@ Result<trace::TraceOptions> ToTraceOptions(const TraceCommandOptions& options,
   trace_options.destination = destination;
   trace_options.first_ttl = static_cast<uint8_t>(options.first_ttl);
   trace_options.max_ttl = static_cast<uint8_t>(options.max_ttl);
-  trace_options.num_queries = options.num_queries;
+  trace_options.num_queries = options.num_queries.value_or(
+      options.report ? 1 : trace::kDefaultNumQueries);
   trace_options.max_in_flight = options.max_in_flight;
   trace_options.tos = static_cast<uint8_t>(options.tos);
   trace_options.dont_fragment = options.dont_fragment;

@@ -28,6 +28,15 @@ struct TraceCommandOptions {
   bool json = false;
   // -e: show ICMP extensions (RFC 4884) in the text output.
   bool extensions = false;
+  bool csv = false;
+  bool raw = false;
+  // --dot FILE: the path as a Graphviz graph; empty: none.
+  std::string dot_path;
+  // --report: mtr's report over `num_cycles` cycles, `interval` apart (as
+  // typed, seconds).
+  bool report = false;
+  int num_cycles = 10;
+  std::string interval = "1";
   int verbosity = 0;
   std::string pcap_path;
   // -s ADDR: the source address of the probes (a dotted quad); empty: the
@@ -47,7 +56,8 @@ struct TraceCommandOptions {
   std::optional<uint64_t> seed;
   int first_ttl = trace::kDefaultFirstTtl;
   int max_ttl = trace::kDefaultMaxTtl;
-  int num_queries = trace::kDefaultNumQueries;
+  // -q; when not given, 3 (traceroute) or 1 per cycle with --report (mtr).
+  std::optional<int> num_queries;
   int max_in_flight = trace::kDefaultMaxInFlight;
   // -w MAX[,HERE,NEAR] as typed.
   std::string wait = "5.0,3,10";
@@ -59,6 +69,10 @@ struct TraceCommandOptions {
 
 // Adds the `trace` subcommand and its flags to `app`, filling `options`.
 CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options);
+
+// The least time between the starts of two report cycles (--interval),
+// or a one-line message naming the flag.
+Result<trace::Duration> ParseInterval(const std::string& text);
 
 // The TraceOptions the flags describe, for `destination`. Ports, source
 // and identifiers the flags leave open stay at zero for the caller to

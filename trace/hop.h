@@ -60,6 +60,19 @@ struct TraceCounters {
   // A reply kept, but whose RFC 4884 extension checksum failed, so its
   // extension was dropped.
   uint64_t num_bad_extensions = 0;
+
+  // Adds every count of `other` (the cycles of a report).
+  TraceCounters& operator+=(const TraceCounters& other) {
+    num_sent += other.num_sent;
+    num_received += other.num_received;
+    num_not_replies += other.num_not_replies;
+    num_unmatched += other.num_unmatched;
+    num_late += other.num_late;
+    num_bad_checksum += other.num_bad_checksum;
+    num_reassembly_timeouts += other.num_reassembly_timeouts;
+    num_bad_extensions += other.num_bad_extensions;
+    return *this;
+  }
 };
 
 struct TraceResult {

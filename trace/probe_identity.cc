@@ -20,7 +20,8 @@ crafter::ProbeSpec ProbeIdentity::SpecFor(size_t index, uint8_t ttl,
   spec.ip_id = ip_id;
   spec.dont_fragment = options_.dont_fragment;
   spec.packet_size = options_.packet_size;
-  const auto k16 = static_cast<uint16_t>(index);
+  const size_t number = index + options_.first_probe_number;
+  const auto k16 = static_cast<uint16_t>(number);
   switch (options_.method) {
     case ProbeMethod::kIcmp:
       spec.icmp_id = options_.icmp_id;
@@ -45,7 +46,7 @@ crafter::ProbeSpec ProbeIdentity::SpecFor(size_t index, uint8_t ttl,
       spec.tcp_sequence = options_.tcp_sequence;
       if (options_.paris) {
         spec.tcp_sequence =
-            options_.tcp_sequence + static_cast<uint32_t>(index);
+            options_.tcp_sequence + static_cast<uint32_t>(number);
       } else {
         spec.source_port = static_cast<uint16_t>(options_.source_port + k16);
       }
@@ -60,13 +61,17 @@ std::optional<size_t> ProbeIdentity::IndexOf(
       key.destination != options_.destination) {
     return std::nullopt;
   }
-  // Unsigned differences wrap as the fields do.
+  // Unsigned differences wrap as the fields do; the number found is
+  // first_probe_number + index.
+  const auto index16 = [&](uint16_t number) -> size_t {
+    return uint16_t(number - uint16_t(options_.first_probe_number));
+  };
   switch (options_.method) {
     case ProbeMethod::kIcmp:
       if (key.icmp_id != options_.icmp_id) {
         return std::nullopt;
       }
-      return uint16_t(key.icmp_sequence - options_.first_sequence);
+      return index16(uint16_t(key.icmp_sequence - options_.first_sequence));
     case ProbeMethod::kUdp:
       if (key.source_port != options_.source_port) {
         return std::nullopt;
@@ -75,9 +80,10 @@ std::optional<size_t> ProbeIdentity::IndexOf(
         if (key.destination_port != options_.destination_port) {
           return std::nullopt;
         }
-        return uint16_t(key.udp_checksum - kParisFirstChecksum);
+        return index16(uint16_t(key.udp_checksum - kParisFirstChecksum));
       }
-      return uint16_t(key.destination_port - options_.destination_port);
+      return index16(
+          uint16_t(key.destination_port - options_.destination_port));
     case ProbeMethod::kTcp:
       if (key.destination_port != options_.destination_port) {
         return std::nullopt;
@@ -86,9 +92,10 @@ std::optional<size_t> ProbeIdentity::IndexOf(
         if (key.source_port != options_.source_port) {
           return std::nullopt;
         }
-        return size_t{key.tcp_sequence - options_.tcp_sequence};
+        return size_t{key.tcp_sequence - options_.tcp_sequence -
+                      options_.first_probe_number};
       }
-      return uint16_t(key.source_port - options_.source_port);
+      return index16(uint16_t(key.source_port - options_.source_port));
   }
   return std::nullopt;
 }

@@ -66,6 +66,11 @@ struct TraceOptions {
   uint16_t destination_port = kDefaultUdpPort;
   // TCP: the sequence number of the SYNs (Paris: of the first SYN).
   uint32_t tcp_sequence = 1;
+  // Probe k of this engine carries the fields of probe number
+  // first_probe_number + k (ProbeIdentity). Successive cycles of a report
+  // start where the previous one ended, so a late reply to an earlier
+  // cycle matches no probe of the current one.
+  uint32_t first_probe_number = 0;
 };
 
 // Returns an error message naming the option and the accepted range, or an

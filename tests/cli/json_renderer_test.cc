@@ -63,9 +63,11 @@ TEST(JsonRendererTest, PrintsOneLineThatNlohmannParses) {
 TEST(JsonRendererTest, PutsTheTopLevelKeysInTheDocumentedOrder) {
   const ordered_json json = ordered_json::parse(RenderJson(kInfo, TwoHops()));
 
-  EXPECT_EQ(Keys(json),
-            (std::vector<std::string>{"target", "address", "method", "network",
-                                      "reached", "hops"}));
+  EXPECT_EQ(Keys(json), (std::vector<std::string>{
+                            "schema_version", "kind", "target", "address",
+                            "method", "network", "reached", "hops"}));
+  EXPECT_EQ(json["schema_version"], kJsonSchemaVersion);
+  EXPECT_EQ(json["kind"], "trace");
   EXPECT_EQ(json["target"], "198.51.100.7");
   EXPECT_EQ(json["method"], "icmp");
   EXPECT_EQ(json["network"], "builtin (simulated)");

@@ -25,6 +25,7 @@
 #include "sim/router.h"
 #include "sim/sim_transport.h"
 #include "sim/virtual_clock.h"
+#include "tests/trace/rewriting_network.h"
 #include "trace/annotation.h"
 
 namespace hoplab::trace {
@@ -38,37 +39,10 @@ using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::Optional;
+using testing_util::RewritingNetwork;
 
 constexpr Ipv4Address kSource = Ipv4Address::FromOctets(192, 0, 2, 100);
 constexpr Ipv4Address kTarget = Ipv4Address::FromOctets(198, 51, 100, 7);
-
-// The built-in network, with every reply passed through `rewrite`, which
-// may drop, change, delay or multiply it. `probe_index` counts the probes
-// sent so far, from 0.
-class RewritingNetwork final : public sim::Network {
- public:
-  using Rewrite = std::function<void(size_t probe_index, sim::Delivery reply,
-                                     std::vector<sim::Delivery>& out)>;
-
-  explicit RewritingNetwork(Rewrite rewrite) : rewrite_(std::move(rewrite)) {}
-
-  std::string Name() const override { return "rewriting"; }
-
-  void Send(std::span<const uint8_t> datagram, TimePoint sent_at,
-            std::vector<sim::Delivery>& replies) override {
-    std::vector<sim::Delivery> plain;
-    inner_.Send(datagram, sent_at, plain);
-    for (sim::Delivery& reply : plain) {
-      rewrite_(num_sent_, std::move(reply), replies);
-    }
-    ++num_sent_;
-  }
-
- private:
-  sim::BuiltinNetwork inner_;
-  Rewrite rewrite_;
-  size_t num_sent_ = 0;
-};
 
 TraceOptions DefaultOptions() {
   TraceOptions options;
