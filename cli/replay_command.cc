@@ -157,6 +157,8 @@ void PrintTraces(const std::vector<replay::RebuiltTrace>& traces,
                               rebuilt.result));
     }
     nlohmann::ordered_json out;
+    out["schema_version"] = kJsonSchemaVersion;
+    out["kind"] = "replay";
     out["traces"] = std::move(all);
     std::printf("%s\n", out.dump().c_str());
     return;

@@ -19,6 +19,10 @@ packages=(
   # silent or a rejecting router, socat for a listening TCP port, setpriv
   # (util-linux) for traces as an ordinary user.
   ethtool nftables socat util-linux
+  # Independent readers of hoplab's outputs: Graphviz renders --dot graphs,
+  # python3-jsonschema validates --json against docs/hoplab.schema.json;
+  # man-db checks the man page.
+  graphviz python3-jsonschema man-db
 )
 
 missing=()
