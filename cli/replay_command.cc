@@ -13,6 +13,7 @@
 #include "replay/link_layer.h"
 #include "replay/trace_rebuilder.h"
 #include "trace/name_resolver.h"
+#include "trace/privilege.h"
 
 namespace hoplab::cli {
 namespace {
@@ -200,6 +201,13 @@ CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions& options) {
 }
 
 int RunReplayCommand(const ReplayCommandOptions& options) {
+  // Reading a capture needs no privilege: none is kept while its
+  // untrusted bytes are parsed.
+  if (Status limited = trace::LimitPrivileges(trace::PrivilegeNeed::kNone);
+      !limited.ok()) {
+    std::cerr << "hoplab: " << limited.message() << "\n";
+    return 1;
+  }
   auto tag_types = ParseTagTypes(options.tag_types);
   if (!tag_types.ok()) {
     std::cerr << "hoplab: " << tag_types.error().message << "\n";

@@ -22,6 +22,7 @@
 #include "sim/tun_server.h"
 #include "sim/virtual_clock.h"
 #include "sim/wall_clock_mapping.h"
+#include "trace/privilege.h"
 
 namespace hoplab::cli {
 namespace {
@@ -189,6 +190,14 @@ CLI::App* AddSimCommand(CLI::App& app, SimServeOptions& options) {
 }
 
 int RunSimServeCommand(const SimServeOptions& options) {
+  // Serving needs CAP_NET_ADMIN for as long as it runs, which a
+  // set-user-ID hoplab must not lend to whoever runs it.
+  if (trace::RunsSetId()) {
+    std::fprintf(stderr,
+                 "hoplab: sim serve does not run set-user-ID or "
+                 "set-group-ID; run it as root or inside unshare -rn\n");
+    return 1;
+  }
   // Step 1: options that do not fit together are usage errors.
   if (options.netns.empty() && !options.current_netns) {
     std::fprintf(stderr,

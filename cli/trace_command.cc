@@ -36,6 +36,7 @@
 #include "trace/engine.h"
 #include "trace/live_transport.h"
 #include "trace/name_resolver.h"
+#include "trace/privilege.h"
 #include "trace/report.h"
 
 namespace hoplab::cli {
@@ -137,6 +138,9 @@ Result<trace::LiveOptions> LiveOptionsFor(const TraceCommandOptions& options,
 Result<std::unique_ptr<trace::Transport>> OpenLiveTransport(
     crafter::ProbeMethod method, const trace::LiveOptions& live,
     std::string& path) {
+  if (Status raised = trace::RaiseRawSocketPrivilege(); !raised.ok()) {
+    return Error{"hoplab: " + raised.message()};
+  }
   auto raw = trace::LiveTransport::Open(live);
   if (raw.ok()) {
     path = "raw sockets (IP_HDRINCL out; raw ICMP and TCP sockets in)";
@@ -174,8 +178,15 @@ Result<Wiring> WireLive(const TraceCommandOptions& options,
   if (!transport.ok()) {
     return transport.error();
   }
+  // The sockets are open: nothing else needs privilege, and nothing after
+  // this point (names, the --pcap and --dot files) runs with any.
+  if (Status dropped = trace::DropAllPrivileges(); !dropped.ok()) {
+    return Error{"hoplab: " + dropped.message()};
+  }
   if (options.verbosity > 0) {
     std::fprintf(stderr, "hoplab: live path: %s\n", path.c_str());
+    std::fprintf(stderr, "hoplab: privileges after opening the sockets: %s\n",
+                 trace::DescribePrivileges().c_str());
     if (!options.pcap_path.empty() && path.rfind("unprivileged", 0) == 0) {
       // README, "Live traces and privilege": how such a capture reads.
       std::fprintf(stderr,
@@ -485,6 +496,17 @@ RunOutcome RunReport(const RunContext& context) {
 }  // namespace
 
 int RunTraceCommand(const TraceCommandOptions& options) {
+  // Before any name or file is read: a live trace keeps only CAP_NET_RAW
+  // until its sockets are open, any other trace nothing; a set-user-ID
+  // hoplab becomes the user who ran it (README, "Live traces and
+  // privilege").
+  if (Status limited = trace::LimitPrivileges(
+          options.live ? trace::PrivilegeNeed::kRawSockets
+                       : trace::PrivilegeNeed::kNone);
+      !limited.ok()) {
+    std::cerr << "hoplab: " << limited.message() << "\n";
+    return 1;
+  }
   // An unusable target is a usage error, as in traceroute(8).
   auto destination = ResolveTarget(options.target, options.live);
   if (!destination.ok()) {
