@@ -64,4 +64,19 @@ void ChainLabTest::SetUp() {
   ASSERT_TRUE(setup_error_->empty()) << *setup_error_;
 }
 
+std::vector<std::string> ChainLabTest::InNode(const std::string& node,
+                                              std::vector<std::string> argv) {
+  argv.insert(argv.begin(), {"ip", "netns", "exec", *prefix_ + "-" + node});
+  return argv;
+}
+
+void ChainLabTest::RunChainCase(const std::string& command,
+                                const std::vector<std::string>& args) {
+  std::vector<std::string> argv = Concat(
+      {{"timeout", kCommandTimeoutSeconds, kChainScript, command, *prefix_},
+       args});
+  CommandResult result = RunCommand(argv);
+  ASSERT_EQ(result.exit_code, 0) << result.Describe(argv);
+}
+
 }  // namespace hoplab::integration

@@ -5,6 +5,7 @@
 #define HOPLAB_TESTS_INTEGRATION_CHAIN_LAB_TEST_H_
 
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/integration/lab_support.h"
@@ -31,6 +32,17 @@ class ChainLabTest : public testing::Test {
   // Skips or fails (CI=true) on an unavailable machine; fails when the
   // chain did not come up.
   void SetUp() override;
+
+  // `argv` run in namespace PREFIX-`node` ("src", "r3", "dst"). ip netns
+  // exec replaces itself with the program, so the process a caller starts
+  // is the program, and a signal sent to it reaches the program.
+  static std::vector<std::string> InNode(const std::string& node,
+                                         std::vector<std::string> argv);
+
+  // Runs chain.sh `command` `args...` on this suite's chain (a case such
+  // as {"silence", "3"}) and expects it to succeed.
+  static void RunChainCase(const std::string& command,
+                           const std::vector<std::string>& args);
 
   static std::string* unavailable_;
   static std::string* setup_error_;

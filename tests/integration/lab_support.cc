@@ -2,16 +2,22 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <netinet/in.h>
 #include <pcap/pcap.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "tests/integration/subprocess.h"
 
@@ -58,6 +64,14 @@ std::string MissingLabPrerequisite(std::initializer_list<const char*> tools) {
     }
   }
   return "";
+}
+
+std::string MissingChainPrerequisite(std::initializer_list<const char*> tools) {
+  std::string missing = MissingLabPrerequisite(tools);
+  if (missing.empty() && RunCommand({"ip", "netns", "list"}).exit_code != 0) {
+    missing = "`ip netns` is not available";
+  }
+  return missing;
 }
 
 LabGuard::LabGuard(const std::string& prefix) {
@@ -162,6 +176,150 @@ std::vector<uint8_t> WithoutIpId(std::vector<uint8_t> datagram) {
     }
   }
   return datagram;
+}
+
+std::vector<std::map<std::string, std::string>> ReadThreadStatuses(pid_t pid) {
+  std::vector<std::map<std::string, std::string>> threads;
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    std::ifstream status(task.path() / "status");
+    std::map<std::string, std::string> fields;
+    for (std::string line; std::getline(status, line);) {
+      const size_t colon = line.find(':');
+      if (colon == std::string::npos) {
+        continue;
+      }
+      const size_t value = line.find_first_not_of(" \t", colon + 1);
+      fields[line.substr(0, colon)] =
+          value == std::string::npos ? "" : line.substr(value);
+    }
+    if (!fields.empty()) {
+      threads.push_back(std::move(fields));
+    }
+  }
+  return threads;
+}
+
+pid_t StartSendingFromNamespace(const std::string& netns,
+                                std::vector<std::vector<uint8_t>> datagrams,
+                                std::chrono::milliseconds interval,
+                                std::chrono::milliseconds duration,
+                                std::string& error) {
+  // Everything the child needs is prepared before fork().
+  std::vector<sockaddr_in> targets;
+  for (const auto& datagram : datagrams) {
+    if (datagram.size() < 20 || datagram[16] != 10 || datagram[17] != 201) {
+      error = "not a datagram to 10.201.0.0/16, the lab's own addresses";
+      return -1;
+    }
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    std::memcpy(&to.sin_addr, &datagram[16], 4);
+    targets.push_back(to);
+  }
+  const std::string path = "/run/netns/" + netns;
+  const int ns_fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (ns_fd < 0) {
+    error = path + ": " + std::strerror(errno);
+    return -1;
+  }
+  const timespec pause = {
+      static_cast<time_t>(interval.count() / 1000),
+      static_cast<long>(interval.count() % 1000) * 1000000L};
+  timespec start{};
+  clock_gettime(CLOCK_MONOTONIC, &start);
+
+  pid_t pid = fork();
+  if (pid != 0) {
+    close(ns_fd);
+    if (pid < 0) {
+      error = std::string("fork: ") + std::strerror(errno);
+    }
+    return pid;
+  }
+  // The child: exit status 0 when everything went out, else the step that
+  // failed (1 setns, 2 socket, 3 sendto).
+  if (setns(ns_fd, CLONE_NEWNET) != 0) {
+    _exit(1);
+  }
+  const int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+  if (fd < 0) {
+    _exit(2);
+  }
+  for (size_t i = 0;; ++i) {
+    const size_t k = i % datagrams.size();
+    if (sendto(fd, datagrams[k].data(), datagrams[k].size(), 0,
+               reinterpret_cast<const sockaddr*>(&targets[k]),
+               sizeof(targets[k])) < 0) {
+      _exit(3);
+    }
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    const auto elapsed = std::chrono::seconds(now.tv_sec - start.tv_sec) +
+                         std::chrono::nanoseconds(now.tv_nsec - start.tv_nsec);
+    if (k + 1 == datagrams.size() && elapsed >= duration) {
+      _exit(0);
+    }
+    nanosleep(&pause, nullptr);
+  }
+}
+
+std::string WaitForSender(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      return std::string("waitpid: ") + std::strerror(errno);
+    }
+  }
+  if (!WIFEXITED(status)) {
+    return "the sender was killed";
+  }
+  switch (WEXITSTATUS(status)) {
+    case 0:
+      return "";
+    case 1:
+      return "setns into the namespace failed";
+    case 2:
+      return "socket(AF_INET, SOCK_RAW, IPPROTO_RAW) failed";
+    default:
+      return "sendto failed";
+  }
+}
+
+std::optional<trace::TraceCounters> ParseVerboseCounters(
+    const std::string& err) {
+  const size_t sent = err.rfind(" probes sent, ");
+  if (sent == std::string::npos) {
+    return std::nullopt;
+  }
+  const size_t newline = err.rfind('\n', sent);
+  const size_t at = newline == std::string::npos ? 0 : newline + 1;
+  unsigned long long n[6] = {};
+  const int found = std::sscanf(
+      err.c_str() + at,
+      "hoplab: %llu probes sent, %llu datagrams received: %llu not replies, "
+      "%llu unmatched, %llu late or duplicate, %llu bad checksum",
+      &n[0], &n[1], &n[2], &n[3], &n[4], &n[5]);
+  if (found != 6) {
+    return std::nullopt;
+  }
+  trace::TraceCounters counters;
+  counters.num_sent = n[0];
+  counters.num_received = n[1];
+  counters.num_not_replies = n[2];
+  counters.num_unmatched = n[3];
+  counters.num_late = n[4];
+  counters.num_bad_checksum = n[5];
+  return counters;
+}
+
+std::vector<std::string> Concat(std::vector<std::vector<std::string>> parts) {
+  std::vector<std::string> out;
+  for (const auto& part : parts) {
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
 }
 
 std::string Hex(const std::vector<uint8_t>& bytes) {

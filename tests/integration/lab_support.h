@@ -10,10 +10,13 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
+
+#include "trace/hop.h"
 
 namespace hoplab::integration {
 
@@ -58,6 +61,11 @@ class LabGuard {
 // installed" for the first of `tools` not in PATH; "" when it can.
 std::string MissingLabPrerequisite(std::initializer_list<const char*> tools);
 
+// As MissingLabPrerequisite, and "`ip netns` is not available" when it
+// cannot list namespaces: why the suites on scripts/lab/chain.sh cannot
+// run here, or "".
+std::string MissingChainPrerequisite(std::initializer_list<const char*> tools);
+
 // A directory under $TMPDIR (or /tmp) removed with its files at the end;
 // path() is empty when it could not be created.
 class TempDir {
@@ -93,6 +101,38 @@ std::optional<std::span<const uint8_t>> CutToTotalLength(
 // `datagram` with its IP id and IP header checksum zeroed: the fields in
 // which two senders of the same reply may differ by their own counters.
 std::vector<uint8_t> WithoutIpId(std::vector<uint8_t> datagram);
+
+// The "Name: value" lines of /proc/PID/status (Name, Uid, CapEff, ...) of
+// every thread of process `pid`, one map per thread; empty when the
+// process is gone.
+std::vector<std::map<std::string, std::string>> ReadThreadStatuses(pid_t pid);
+
+// Sends `datagrams` (whole IPv4 datagrams, in turn, `interval` apart)
+// through a raw socket with IP_HDRINCL from inside the network namespace
+// `netns` (a name of `ip netns`), until `duration` has passed or, with a
+// zero duration, once each. A child process enters the namespace and
+// sends; the test process never leaves its own. Only destinations in
+// 10.201.0.0/16, the lab's own addresses, are sent to: any other fails
+// before anything is sent. Returns the child's id, or -1 with `error` set.
+pid_t StartSendingFromNamespace(const std::string& netns,
+                                std::vector<std::vector<uint8_t>> datagrams,
+                                std::chrono::milliseconds interval,
+                                std::chrono::milliseconds duration,
+                                std::string& error);
+
+// Waits for a sender started above; "" when it sent everything, else what
+// failed.
+std::string WaitForSender(pid_t pid);
+
+// The counts of hoplab -v's line on stderr "hoplab: N probes sent, M
+// datagrams received: A not replies, B unmatched, C late or duplicate, D
+// bad checksum, ..." (the later counts stay 0); nullopt when `err` has no
+// such line.
+std::optional<trace::TraceCounters> ParseVerboseCounters(
+    const std::string& err);
+
+// The parts one after the other: an argv put together from pieces.
+std::vector<std::string> Concat(std::vector<std::vector<std::string>> parts);
 
 // Hex, 8 bytes a row, for failure messages.
 std::string Hex(const std::vector<uint8_t>& bytes);

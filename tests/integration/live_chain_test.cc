@@ -50,12 +50,7 @@ constexpr uint32_t kPcapNanosecondMagic = 0xa1b23c4d;
 
 // Why this machine cannot run the suite, or "" when it can.
 std::string MissingPrerequisite() {
-  std::string missing =
-      MissingLabPrerequisite({"traceroute", "tcpdump", "timeout"});
-  if (missing.empty() && RunCommand({"ip", "netns", "list"}).exit_code != 0) {
-    missing = "`ip netns` is not available";
-  }
-  return missing;
+  return MissingChainPrerequisite({"traceroute", "tcpdump", "timeout"});
 }
 
 // The datagrams of `ours` that `wire` does not hold, each matched once.
@@ -349,14 +344,6 @@ std::string TraceCaseName(const testing::TestParamInfo<TraceCase>& info) {
          (info.param.unprivileged ? "AsNobody" : "");
 }
 
-std::vector<std::string> Concat(std::vector<std::vector<std::string>> parts) {
-  std::vector<std::string> out;
-  for (const auto& part : parts) {
-    out.insert(out.end(), part.begin(), part.end());
-  }
-  return out;
-}
-
 // Lab-suite tests that first make sure hoplab takes a method's flags.
 class LiveMethodTest : public LiveChainTest {
  protected:
@@ -372,16 +359,6 @@ class LiveMethodTest : public LiveChainTest {
       GTEST_SKIP() << "hoplab does not take these flags yet: "
                    << result.Describe(argv);
     }
-  }
-
-  // Runs chain.sh `command` `args...` on this suite's chain.
-  static void RunChainCase(const std::string& command,
-                           const std::vector<std::string>& args) {
-    std::vector<std::string> argv = Concat(
-        {{"timeout", kCommandTimeoutSeconds, kChainScript, command, *prefix_},
-         args});
-    CommandResult result = RunCommand(argv);
-    ASSERT_EQ(result.exit_code, 0) << result.Describe(argv);
   }
 };
 

@@ -127,66 +127,113 @@ CommandResult RunCommand(const std::vector<std::string>& argv) {
 }
 
 Result<std::unique_ptr<BackgroundCommand>> BackgroundCommand::Start(
-    const std::vector<std::string>& argv) {
+    const std::vector<std::string>& argv, bool capture_stdout) {
   int err_pipe[2];
+  int out_pipe[2] = {-1, -1};
   if (pipe2(err_pipe, O_CLOEXEC) != 0) {
     return Error{"pipe2 for `" + JoinArgv(argv) + "`: " + std::strerror(errno)};
   }
-  pid_t pid = Spawn(argv, -1, err_pipe[1]);
+  if (capture_stdout && pipe2(out_pipe, O_CLOEXEC) != 0) {
+    close(err_pipe[0]);
+    close(err_pipe[1]);
+    return Error{"pipe2 for `" + JoinArgv(argv) + "`: " + std::strerror(errno)};
+  }
+  pid_t pid = Spawn(argv, out_pipe[1], err_pipe[1]);
   close(err_pipe[1]);
+  if (out_pipe[1] >= 0) {
+    close(out_pipe[1]);
+  }
   if (pid < 0) {
     close(err_pipe[0]);
+    if (out_pipe[0] >= 0) {
+      close(out_pipe[0]);
+    }
     return Error{"fork for `" + JoinArgv(argv) + "` failed"};
   }
   return std::unique_ptr<BackgroundCommand>(
-      new BackgroundCommand(pid, err_pipe[0]));
+      new BackgroundCommand(pid, out_pipe[0], err_pipe[0]));
 }
 
 BackgroundCommand::~BackgroundCommand() {
   if (pid_ > 0) {
     Stop();
   }
-  if (err_fd_ >= 0) {
-    close(err_fd_);
+  for (int fd : {out_fd_, err_fd_}) {
+    if (fd >= 0) {
+      close(fd);
+    }
   }
 }
 
-bool BackgroundCommand::ReadStderr(std::chrono::milliseconds timeout) {
-  pollfd polled = {err_fd_, POLLIN, 0};
-  int ready = poll(&polled, 1, static_cast<int>(timeout.count()));
+bool BackgroundCommand::ReadOutput(std::chrono::milliseconds timeout) {
+  pollfd polled[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+  std::string* sinks[2] = {&out_, &err_};
+  int* fds[2] = {&out_fd_, &err_fd_};
+  if (out_fd_ < 0 && err_fd_ < 0) {
+    return false;
+  }
+  int ready = poll(polled, 2, static_cast<int>(timeout.count()));
   if (ready < 0) {
     return errno == EINTR;
   }
-  return ready > 0 && ReadAvailable(err_fd_, err_);
+  bool got = false;
+  for (int i = 0; i < 2; ++i) {
+    if (polled[i].fd < 0 || polled[i].revents == 0) {
+      continue;
+    }
+    if (ReadAvailable(polled[i].fd, *sinks[i])) {
+      got = true;
+    } else {
+      close(*fds[i]);
+      *fds[i] = -1;
+      got = got || out_fd_ >= 0 || err_fd_ >= 0;
+    }
+  }
+  return got;
 }
 
-bool BackgroundCommand::WaitForStderr(std::string_view text,
-                                      std::chrono::milliseconds timeout) {
+bool BackgroundCommand::WaitFor(const std::string& stream,
+                                std::string_view text,
+                                std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (err_.find(text) == std::string::npos) {
+  while (stream.find(text) == std::string::npos) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left <= std::chrono::milliseconds::zero() || !ReadStderr(left)) {
+    if (left <= std::chrono::milliseconds::zero() || !ReadOutput(left)) {
       return false;
     }
   }
   return true;
 }
 
-int BackgroundCommand::Stop() {
+bool BackgroundCommand::WaitForStderr(std::string_view text,
+                                      std::chrono::milliseconds timeout) {
+  return WaitFor(err_, text, timeout);
+}
+
+bool BackgroundCommand::WaitForStdout(std::string_view text,
+                                      std::chrono::milliseconds timeout) {
+  return WaitFor(out_, text, timeout);
+}
+
+int BackgroundCommand::Stop(int signal) {
+  if (pid_ > 0) {
+    kill(pid_, signal);
+  }
+  return Wait(kStopGracePeriod);
+}
+
+int BackgroundCommand::Wait(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) {
     return exit_code_;
   }
-  kill(pid_, SIGTERM);
-
-  // Collect stderr until the program closes it as it exits; one that is
-  // still running after the grace period is killed.
-  auto deadline = std::chrono::steady_clock::now() + kStopGracePeriod;
+  // The program closes its output as it exits.
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   auto left = [deadline] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
   };
-  while (left() > std::chrono::milliseconds::zero() && ReadStderr(left())) {
+  while (left() > std::chrono::milliseconds::zero() && ReadOutput(left())) {
   }
   if (left() <= std::chrono::milliseconds::zero()) {
     kill(pid_, SIGKILL);

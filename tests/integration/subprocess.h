@@ -5,6 +5,7 @@
 #ifndef HOPLAB_TESTS_INTEGRATION_SUBPROCESS_H_
 #define HOPLAB_TESTS_INTEGRATION_SUBPROCESS_H_
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -36,11 +37,12 @@ CommandResult RunCommand(const std::vector<std::string>& argv);
 // A program left running while the test does something else (tcpdump).
 class BackgroundCommand {
  public:
-  // Starts `argv` with stdin and stdout on /dev/null and stderr captured.
-  // Fails when fork or pipe fail; a program that cannot be executed exits
-  // 127 with a message on its stderr.
+  // Starts `argv` with stdin on /dev/null, stderr captured, and stdout
+  // captured too when `capture_stdout` (else on /dev/null). Fails when fork
+  // or pipe fail; a program that cannot be executed exits 127 with a
+  // message on its stderr.
   static Result<std::unique_ptr<BackgroundCommand>> Start(
-      const std::vector<std::string>& argv);
+      const std::vector<std::string>& argv, bool capture_stdout = false);
 
   BackgroundCommand(const BackgroundCommand&) = delete;
   BackgroundCommand& operator=(const BackgroundCommand&) = delete;
@@ -51,21 +53,37 @@ class BackgroundCommand {
   // closes stderr or `timeout` passes (false).
   bool WaitForStderr(std::string_view text, std::chrono::milliseconds timeout);
 
-  // Sends SIGTERM to the started process (only it, by its id), collects
-  // the rest of its stderr, and returns its exit code as RunCommand does.
-  int Stop();
+  // The same for stdout, when it is captured.
+  bool WaitForStdout(std::string_view text, std::chrono::milliseconds timeout);
 
+  // Sends `signal` to the started process (only it, by its id), collects
+  // the rest of its output, and returns its exit code as RunCommand does.
+  // One still running after a grace period is killed.
+  int Stop(int signal = SIGTERM);
+
+  // Collects the output until the program exits by itself and returns its
+  // exit code; one still running after `timeout` is killed (SIGKILL).
+  int Wait(std::chrono::milliseconds timeout);
+
+  // The started process's id; -1 once it has been stopped.
+  pid_t pid() const { return pid_; }
+  const std::string& out() const { return out_; }
   const std::string& err() const { return err_; }
 
  private:
-  BackgroundCommand(pid_t pid, int err_fd) : pid_(pid), err_fd_(err_fd) {}
+  BackgroundCommand(pid_t pid, int out_fd, int err_fd)
+      : pid_(pid), out_fd_(out_fd), err_fd_(err_fd) {}
 
-  // Appends what stderr has within `timeout`; false at end of file or
-  // when nothing came.
-  bool ReadStderr(std::chrono::milliseconds timeout);
+  // Appends what stdout and stderr have within `timeout`; false once both
+  // reached end of file, or when nothing came.
+  bool ReadOutput(std::chrono::milliseconds timeout);
+  bool WaitFor(const std::string& stream, std::string_view text,
+               std::chrono::milliseconds timeout);
 
   pid_t pid_;
+  int out_fd_;
   int err_fd_;
+  std::string out_;
   std::string err_;
   int exit_code_ = -1;
 };
