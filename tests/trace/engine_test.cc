@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <functional>
+#include <map>
 #include <set>
 #include <span>
 #include <string>
@@ -27,6 +28,7 @@
 #include "sim/virtual_clock.h"
 #include "tests/trace/rewriting_network.h"
 #include "trace/annotation.h"
+#include "trace/probe_identity.h"
 
 namespace hoplab::trace {
 namespace {
@@ -465,6 +467,134 @@ TEST(EngineTest, ParisSeesOneRouterWhereClassicProbesSeeBoth) {
     EXPECT_EQ(classic_hop_four.size(), 2u);
     EXPECT_EQ(paris_hop_four.size(), 1u);
   }
+}
+
+// A transport and its clock on virtual time, without a network: each probe
+// sent goes to `answer`, which schedules whatever datagrams the test wants
+// at the times it wants; Receive hands them out in time order (in the
+// order scheduled for equal times).
+class ScriptedTransport final : public Transport, public Clock {
+ public:
+  using Answer = std::function<void(size_t index, std::span<const uint8_t>,
+                                    ScriptedTransport&)>;
+
+  explicit ScriptedTransport(Answer answer) : answer_(std::move(answer)) {}
+
+  void Deliver(Duration after_now, std::vector<uint8_t> datagram) {
+    pending_.emplace(now_ + after_now, std::move(datagram));
+  }
+
+  Result<TimePoint> Send(std::span<const uint8_t> datagram) override {
+    answer_(num_sent_++, datagram, *this);
+    return now_;
+  }
+
+  Result<std::optional<ReceivedDatagram>> Receive(TimePoint deadline) override {
+    if (pending_.empty() || pending_.begin()->first > deadline) {
+      now_ = std::max(now_, deadline);
+      return std::optional<ReceivedDatagram>();
+    }
+    now_ = std::max(now_, pending_.begin()->first);
+    current_ = std::move(pending_.begin()->second);
+    pending_.erase(pending_.begin());
+    return std::optional<ReceivedDatagram>(ReceivedDatagram{current_, now_});
+  }
+
+  TimePoint Now() const override { return now_; }
+
+ private:
+  Answer answer_;
+  size_t num_sent_ = 0;
+  TimePoint now_ = sim::kSimulationEpoch;
+  std::multimap<TimePoint, std::vector<uint8_t>> pending_;
+  std::vector<uint8_t> current_;
+};
+
+// Router h of the scripted path (RFC 5737 TEST-NET-3).
+Ipv4Address ScriptedRouter(size_t hop) {
+  return Ipv4Address::FromOctets(203, 0, 113, static_cast<uint8_t>(hop));
+}
+
+// The Time Exceeded `router` sends for `probe`.
+std::vector<uint8_t> TimeExceededFor(Ipv4Address router,
+                                     std::span<const uint8_t> probe) {
+  crafter::IcmpErrorSpec spec;
+  spec.source = router;
+  spec.destination = kSource;
+  spec.offending = probe;
+  std::vector<uint8_t> out(crafter::kRfc1812MaxErrorSize);
+  out.resize(crafter::BuildIcmpError(spec, out));
+  return out;
+}
+
+TEST(EngineTest, ForeignBadAndLateRepliesAreCountedAndNeverShownAsHops) {
+  // Hops 1 and 2 answer after 1 ms, hop 3 never does, the target (hop 4)
+  // answers after 5 ms. Three probes in flight at most, so hop 4 leaves
+  // only once hop 3 has been given up, 1 s after it was sent.
+  TraceOptions options = DefaultOptions();
+  options.max_ttl = 4;
+  options.max_in_flight = 3;
+  options.wait = seconds(1);
+  options.wait_here = 0;
+  options.wait_near = 0;
+  const ProbeIdentity identity(options);
+  // A probe of this trace, built as the engine builds it.
+  auto probe = [&](size_t index) {
+    std::vector<uint8_t> bytes(options.packet_size);
+    crafter::BuildProbe(
+        identity.SpecFor(index, static_cast<uint8_t>(index / 3 + 1), 1), bytes);
+    return bytes;
+  };
+  ScriptedTransport transport([&](size_t index, std::span<const uint8_t> sent,
+                                  ScriptedTransport& script) {
+    const size_t hop = index / 3 + 1;
+    if (hop <= 2) {
+      script.Deliver(milliseconds(1),
+                     TimeExceededFor(ScriptedRouter(hop), sent));
+    }
+    if (hop == 4) {
+      std::vector<uint8_t> reply(sent.size());
+      reply.resize(crafter::BuildEchoReply(sent, 64, 0, reply));
+      script.Deliver(milliseconds(5), std::move(reply));
+    }
+    if (index == 6) {
+      // Spoofed: quoting a probe beyond the trace's last, and one of hop 4
+      // not sent yet.
+      script.Deliver(milliseconds(1),
+                     TimeExceededFor(ScriptedRouter(3), probe(100)));
+      script.Deliver(milliseconds(1),
+                     TimeExceededFor(ScriptedRouter(3), probe(10)));
+      // Bad checksum: hop 3's own probe, one bit of the ICMP checksum off.
+      std::vector<uint8_t> bad = TimeExceededFor(ScriptedRouter(3), sent);
+      bad[crafter::kIpv4MinHeaderSize + crafter::kIcmpChecksumOffset] ^= 1;
+      script.Deliver(milliseconds(2), std::move(bad));
+    }
+    if (index == 7) {
+      // Late: hop 3's second probe, 1 ms after it was given up.
+      script.Deliver(seconds(1) + milliseconds(1),
+                     TimeExceededFor(ScriptedRouter(3), sent));
+    }
+  });
+  Engine engine(transport, transport, options);
+  auto result = engine.Run();
+
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const std::string router1 = ScriptedRouter(1).ToString();
+  const std::string router2 = ScriptedRouter(2).ToString();
+  const std::string target = kTarget.ToString();
+  EXPECT_THAT(Responders(*result),
+              ElementsAre(ElementsAre(router1, router1, router1),
+                          ElementsAre(router2, router2, router2),
+                          ElementsAre("*", "*", "*"),
+                          ElementsAre(target, target, target)));
+  EXPECT_TRUE(result->reached);
+  const TraceCounters& counters = result->counters;
+  EXPECT_EQ(counters.num_sent, 12u);
+  EXPECT_EQ(counters.num_received, 13u);
+  EXPECT_EQ(counters.num_unmatched, 2u);
+  EXPECT_EQ(counters.num_bad_checksum, 1u);
+  EXPECT_EQ(counters.num_late, 1u);
+  EXPECT_EQ(counters.num_not_replies, 0u);
 }
 
 struct InvalidOptionsCase {
