@@ -106,9 +106,10 @@ LabGuard::~LabGuard() {
   }
 }
 
-TempDir::TempDir() {
-  std::string base = std::filesystem::temp_directory_path().string();
-  std::string pattern = base + "/hoplab-live-XXXXXX";
+TempDir::TempDir(const std::string& base) {
+  std::string pattern =
+      (base.empty() ? std::filesystem::temp_directory_path().string() : base) +
+      "/hoplab-live-XXXXXX";
   if (mkdtemp(pattern.data()) != nullptr) {
     path_ = pattern;
   }

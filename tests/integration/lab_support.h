@@ -66,11 +66,11 @@ std::string MissingLabPrerequisite(std::initializer_list<const char*> tools);
 // run here, or "".
 std::string MissingChainPrerequisite(std::initializer_list<const char*> tools);
 
-// A directory under $TMPDIR (or /tmp) removed with its files at the end;
-// path() is empty when it could not be created.
+// A directory under `base` (by default $TMPDIR, or /tmp) removed with its
+// files at the end; path() is empty when it could not be created.
 class TempDir {
  public:
-  TempDir();
+  explicit TempDir(const std::string& base = "");
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   ~TempDir();

@@ -15,6 +15,7 @@
 #include <linux/capability.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -64,6 +65,22 @@ void ExpectHoldsNothing(pid_t pid, const std::string& id) {
   }
 }
 
+// A directory where a set-user-ID file takes effect (one not mounted
+// nosuid, as /tmp often is): $TMPDIR or /tmp, /var/tmp, or the build
+// tree; "" when none is.
+std::string SetuidCapableBase(const std::string& hoplab) {
+  for (const std::string& base :
+       {std::filesystem::temp_directory_path().string(),
+        std::string("/var/tmp"),
+        std::filesystem::path(hoplab).parent_path().string()}) {
+    struct statvfs mount {};
+    if (statvfs(base.c_str(), &mount) == 0 && (mount.f_flag & ST_NOSUID) == 0) {
+      return base;
+    }
+  }
+  return "";
+}
+
 std::string MissingPrerequisite() {
   return MissingChainPrerequisite({"setpriv", "timeout"});
 }
@@ -90,6 +107,14 @@ class LivePrivilegeTest : public ChainLabTest {
     argv.insert(argv.end(), more.begin(), more.end());
     argv.push_back(kTarget);
     return argv;
+  }
+
+  // A directory for a set-user-ID copy of hoplab, removed at the end.
+  static std::unique_ptr<TempDir> SetuidDir() {
+    const std::string base = SetuidCapableBase(*hoplab_);
+    EXPECT_FALSE(base.empty())
+        << "$TMPDIR, /var/tmp and the build tree are all mounted nosuid";
+    return std::make_unique<TempDir>(base);
   }
 
   // A copy of hoplab in `dir`, owned by root and set-user-ID, in a
@@ -135,11 +160,11 @@ TEST_F(LivePrivilegeTest, LiveTraceAsRootHoldsNothingOnceItsSocketsAreOpen) {
 }
 
 TEST_F(LivePrivilegeTest, SetuidRootCopyRunsAsTheUserWhoStartedIt) {
-  TempDir dir;
-  ASSERT_FALSE(dir.path().empty()) << "mkdtemp failed";
-  const std::string copy = SetuidCopy(dir);
+  std::unique_ptr<TempDir> dir = SetuidDir();
+  ASSERT_FALSE(dir->path().empty()) << "mkdtemp failed";
+  const std::string copy = SetuidCopy(*dir);
   // A directory nobody may write to, for the capture.
-  const std::string out_dir = dir.path() + "/nobody";
+  const std::string out_dir = dir->path() + "/nobody";
   std::filesystem::create_directory(out_dir);
   ASSERT_EQ(chown(out_dir.c_str(), 65534, 65534), 0);
   const std::string pcap = out_dir + "/trace.pcap";
@@ -170,10 +195,10 @@ TEST_F(LivePrivilegeTest, SetuidRootCopyRunsAsTheUserWhoStartedIt) {
 }
 
 TEST_F(LivePrivilegeTest, SetuidRootCopyCannotWriteWhereOnlyRootMay) {
-  TempDir dir;
-  ASSERT_FALSE(dir.path().empty()) << "mkdtemp failed";
-  const std::string copy = SetuidCopy(dir);
-  const std::string root_only = dir.path() + "/root-only";
+  std::unique_ptr<TempDir> dir = SetuidDir();
+  ASSERT_FALSE(dir->path().empty()) << "mkdtemp failed";
+  const std::string copy = SetuidCopy(*dir);
+  const std::string root_only = dir->path() + "/root-only";
   std::filesystem::create_directory(root_only);
   ASSERT_EQ(chmod(root_only.c_str(), 0700), 0);
   const std::string pcap = root_only + "/trace.pcap";
@@ -194,9 +219,9 @@ TEST_F(LivePrivilegeTest, SetuidRootCopyCannotWriteWhereOnlyRootMay) {
 }
 
 TEST_F(LivePrivilegeTest, SetuidRootCopyRefusesToServeTheSimulator) {
-  TempDir dir;
-  ASSERT_FALSE(dir.path().empty()) << "mkdtemp failed";
-  const std::string copy = SetuidCopy(dir);
+  std::unique_ptr<TempDir> dir = SetuidDir();
+  ASSERT_FALSE(dir->path().empty()) << "mkdtemp failed";
+  const std::string copy = SetuidCopy(*dir);
   const std::string netns = *prefix_ + "-never";
 
   std::vector<std::string> argv = {"timeout",
