@@ -591,7 +591,9 @@ int RunTraceCommand(const TraceCommandOptions& options) {
     PrintCounters(outcome.counters);
   }
   int status = 0;
-  if (pcap != nullptr) {
+  // A failed write closed the file already and ended the run with its own
+  // message, which stays the only one.
+  if (pcap != nullptr && pcap->is_open()) {
     Status closed = recording->Flush();
     if (closed.ok()) {
       closed = pcap->Close();

@@ -47,6 +47,10 @@ class PcapWriter {
 
   uint64_t num_records() const { return num_records_; }
 
+  // False once closed, by Close or by a failed write (whose error said
+  // what the file keeps).
+  bool is_open() const { return dumper_ != nullptr; }
+
   // pcap's file header and per-record header sizes.
   static constexpr size_t kFileHeaderSize = 24;
   static constexpr size_t kRecordHeaderSize = 16;
