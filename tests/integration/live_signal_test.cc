@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -38,7 +39,7 @@ const crafter::Ipv4Address kSource =
 constexpr auto kStartTimeout = std::chrono::seconds(10);
 
 std::string MissingPrerequisite() {
-  return MissingChainPrerequisite({"tcpdump", "timeout"});
+  return MissingChainPrerequisite({"tcpdump", "timeout", "unshare"});
 }
 
 struct StopSignal {
@@ -88,9 +89,10 @@ class LiveSignalLab : public ChainLabTest {
 class LiveSignalTest : public LiveSignalLab,
                        public testing::WithParamInterface<StopSignal> {};
 
-// The records of `path` through hoplab's own capture reader: every one
-// read, none bad, the file's end reached without error.
-void ExpectCaptureReaderReadsAll(const std::string& path, size_t num_records) {
+// Expects `path` to be a whole capture of `num_records` records for
+// hoplab's own capture reader (every one read, none bad, the end reached
+// without error) and for tcpdump -r (one line each, nothing truncated).
+void ExpectEveryReaderReadsAll(const std::string& path, size_t num_records) {
   auto reader = replay::CaptureReader::Open(path);
   ASSERT_TRUE(reader.ok()) << reader.error().message;
   size_t num_read = 0;
@@ -105,6 +107,15 @@ void ExpectCaptureReaderReadsAll(const std::string& path, size_t num_records) {
     ++num_read;
   }
   EXPECT_EQ(num_read, num_records);
+
+  CommandResult tcpdump = RunCommand({"tcpdump", "-n", "-r", path});
+  ASSERT_EQ(tcpdump.exit_code, 0) << tcpdump.err;
+  EXPECT_EQ(tcpdump.err.find("truncated"), std::string::npos) << tcpdump.err;
+  size_t num_lines = 0;
+  for (char c : tcpdump.out) {
+    num_lines += c == '\n' ? 1 : 0;
+  }
+  EXPECT_EQ(num_lines, num_records) << tcpdump.out;
 }
 
 TEST_P(LiveSignalTest, StopsWithTheHopsSoFarAndACompletePcap) {
@@ -158,16 +169,7 @@ TEST_P(LiveSignalTest, StopsWithTheHopsSoFarAndACompletePcap) {
   EXPECT_GE(counters->num_sent, 9u);
   EXPECT_EQ(num_probes, counters->num_sent);
   EXPECT_EQ(read.datagrams.size() - num_probes, counters->num_received);
-  ExpectCaptureReaderReadsAll(pcap, read.datagrams.size());
-
-  CommandResult tcpdump = RunCommand({"tcpdump", "-n", "-r", pcap});
-  ASSERT_EQ(tcpdump.exit_code, 0) << tcpdump.err;
-  EXPECT_EQ(tcpdump.err.find("truncated"), std::string::npos) << tcpdump.err;
-  size_t num_lines = 0;
-  for (char c : tcpdump.out) {
-    num_lines += c == '\n' ? 1 : 0;
-  }
-  EXPECT_EQ(num_lines, read.datagrams.size()) << tcpdump.out;
+  ExpectEveryReaderReadsAll(pcap, read.datagrams.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, LiveSignalTest,
@@ -206,6 +208,59 @@ TEST_F(LivePcapPathTest, UnwritablePcapFailsBeforeAnyProbeLeaves) {
   CommandResult sent = RunCommand(writable);
   EXPECT_EQ(sent.exit_code, 0) << sent.Describe(writable);
   EXPECT_EQ(OutEchos(), echos_before + 6);
+}
+
+TEST_F(LivePcapPathTest, FullDiskDuringATraceKeepsTheWholeRecordsBefore) {
+  // A 16 KiB tmpfs, mounted in a mount namespace of the trace's own (the
+  // host's mounts stay as they are), takes about ten records of 1400-byte
+  // probes and their replies; the trace needs some forty.
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty()) << "mkdtemp failed";
+  const std::string small_disk = dir.path() + "/small";
+  ASSERT_TRUE(std::filesystem::create_directory(small_disk));
+  const std::string pcap = small_disk + "/trace.pcap";
+  const std::string kept = dir.path() + "/kept.pcap";
+  std::vector<std::string> argv = {
+      "timeout",
+      kCommandTimeoutSeconds,
+      "unshare",
+      "--mount",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      "mount -t tmpfs -o size=16k hoplab-small \"$1\" || exit 99; "
+      "ip netns exec \"$2\" \"$3\" trace --live -n -I -w 1,0,0 "
+      "--pcap \"$1/trace.pcap\" \"$4\" 1400; status=$?; "
+      "cp \"$1/trace.pcap\" \"$5\" || exit 98; exit $status",
+      "sh",
+      small_disk,
+      *prefix_ + "-src",
+      *hoplab_,
+      kTarget,
+      kept};
+  CommandResult result = RunCommand(argv);
+
+  // A clear error naming the file, the record and what is kept.
+  EXPECT_EQ(result.exit_code, 1) << result.Describe(argv);
+  const std::string keeps = "; the file keeps the ";
+  const size_t at = result.err.find(keeps);
+  ASSERT_NE(at, std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("pcap " + pcap + ": cannot write record "),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("No space left on device"), std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find("written after close"), std::string::npos)
+      << "one failure, one message: " << result.err;
+  const size_t num_kept = std::stoul(result.err.substr(at + keeps.size()));
+  EXPECT_GE(num_kept, 1u);
+
+  // The file holds exactly those records, whole, for every reader.
+  PcapDatagrams read = ReadPcapDatagrams(kept, /*ethernet=*/false);
+  ASSERT_TRUE(read.error.empty()) << read.error;
+  EXPECT_EQ(read.datagrams.size(), num_kept);
+  ExpectEveryReaderReadsAll(kept, num_kept);
 }
 
 }  // namespace
