@@ -19,7 +19,9 @@ complete_words() {
 expect() {
   local want=$1
   shift
-  if ! complete_words "$@" | grep -qxF -- "$want"; then
+  # grep reads everything (no -q): under pipefail, a grep -q that quits
+  # at the first match kills printf with SIGPIPE and fails the pipe.
+  if ! complete_words "$@" | grep -xF -- "$want" >/dev/null; then
     echo "completion_test: '$*' does not offer $want" >&2
     exit 1
   fi
@@ -33,7 +35,7 @@ expect --report-cycles trace -n --report --report-c
 expect --dot trace --d
 expect --tag-type replay --ta
 expect --time-scale sim serve --ti
-if complete_words trace --rep | grep -qxF -- --tag-type; then
+if complete_words trace --rep | grep -xF -- --tag-type >/dev/null; then
   echo "completion_test: trace offers replay's --tag-type" >&2
   exit 1
 fi
