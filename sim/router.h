@@ -13,6 +13,11 @@
 
 namespace hoplab::sim {
 
+// RFC 792: an error quotes the IP header and 8 data bytes; the outer
+// headers are another 28 bytes (20 IP, 8 ICMP).
+inline constexpr size_t kRfc792ErrorSize =
+    20 + 8 + 20 + crafter::kMinQuotedDataSize;
+
 // How a node's replies look. The defaults are Linux's, as seen in
 // captures/icmp-butskoy.pcap: ICMP errors with TOS 0xc0 (RFC 1812
 // §4.3.2.5: precedence 6, internetwork control) and TTL 64, quoting as much

@@ -71,6 +71,10 @@ struct NodeBehaviour {
   double reply_probability = 1;
   std::optional<RateLimit> rate_limit;
   ReplyShaping shaping;
+  // How long the node takes to answer (its slow path building an ICMP
+  // error, or a busy host): added to the time of every reply it sends, so
+  // a hop may answer later than a hop behind it, as captures show.
+  trace::Duration reply_delay{0};
   // The routers a reply crosses back to the host, nearest first; when
   // unset, the reverse of the way the probe came (symmetric routing).
   std::optional<std::vector<std::string>> return_route;
@@ -107,8 +111,12 @@ struct Mpls {
   bool icmp_extensions = true;
 };
 
-// A firewall at a router, applied to datagrams it would forward (after the
-// TTL check, as Linux's FORWARD chain runs after ip_forward's TTL check).
+// A firewall at a router, applied to datagrams it would forward: after the
+// TTL check, as Linux's FORWARD chain runs after ip_forward's TTL check,
+// or with `before_ttl` before it, as a router answers that has no route to
+// the destination (Linux: ip_route_input fails in ip_rcv_finish, and
+// ip_error sends Destination Unreachable, before ip_forward looks at the
+// TTL), so that even a probe expiring there gets the rejection.
 struct Firewall {
   // Reject with Destination Unreachable `code`, or drop silently.
   bool reject = true;
@@ -117,6 +125,7 @@ struct Firewall {
   uint16_t next_hop_mtu = 0;
   // Probe protocols it applies to (ICMP 1, TCP 6, UDP 17); empty for all.
   std::vector<uint8_t> protocols;
+  bool before_ttl = false;
 };
 
 // Source NAT at a router (RFC 3022 NAPT): datagrams from the host leave

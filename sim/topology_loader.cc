@@ -23,7 +23,8 @@ using Keys = std::initializer_list<const char*>;
 constexpr const char* kBehaviourKeys[] = {
     "profile",         "reply_ttl",         "reply_tos",     "quote",
     "silent",          "reply_probability", "rate_limit",    "duplicate",
-    "duplicate_delay", "reorder",           "reorder_delay", "return_route"};
+    "duplicate_delay", "reorder",           "reorder_delay", "return_route",
+    "reply_delay"};
 
 // Reads one topology document. Every accessor records the first error it
 // meets (file, line, key) and returns a default, so a section reads as a
@@ -276,10 +277,6 @@ struct Marks {
   std::vector<YAML::Node> links;
 };
 
-// RFC 792: an error quotes the IP header and 8 data bytes; the outer
-// headers are another 28 bytes (20 IP, 8 ICMP).
-constexpr size_t kRfc792ErrorSize = 20 + 8 + 20 + crafter::kMinQuotedDataSize;
-
 // `copy_probe_ttl` is null where reply_ttl may only be a number.
 void ReadProfile(Loader& loader, const YAML::Node& node,
                  const std::string& path, RouterProfile& profile,
@@ -348,6 +345,8 @@ void ReadBehaviour(Loader& loader, const YAML::Node& node,
   shaping.reorder = loader.Probability(node["reorder"], key("reorder"), 0);
   shaping.reorder_delay = loader.Duration(
       node["reorder_delay"], key("reorder_delay"), shaping.reorder_delay);
+  behaviour.reply_delay = loader.Duration(
+      node["reply_delay"], key("reply_delay"), behaviour.reply_delay);
   if (node["return_route"].IsDefined()) {
     behaviour.return_route =
         loader.Ids(node["return_route"], key("return_route"));
@@ -419,11 +418,14 @@ uint8_t UnreachableCode(Loader& loader, const YAML::Node& node,
 
 void ReadFirewall(Loader& loader, const YAML::Node& node,
                   const std::string& path, Firewall& firewall) {
-  if (!loader.CheckMap(node, path, {"action", "code", "mtu", "protocols"})) {
+  if (!loader.CheckMap(node, path,
+                       {"action", "code", "mtu", "protocols", "stage"})) {
     return;
   }
   firewall.reject = loader.Choice(node["action"], path + ".action",
                                   {"reject", "drop"}, 0) == 0;
+  firewall.before_ttl = loader.Choice(node["stage"], path + ".stage",
+                                      {"forward", "routing"}, 0) == 1;
   firewall.code = UnreachableCode(loader, node["code"], path + ".code");
   firewall.next_hop_mtu = static_cast<uint16_t>(
       loader.Unsigned(node["mtu"], path + ".mtu", 65535, 0));

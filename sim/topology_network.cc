@@ -310,6 +310,25 @@ std::optional<TopologyNetwork::Answer> TopologyNetwork::Forward() {
       continue;
     }
 
+    // Step: the firewall, before or after the TTL check (Firewall).
+    const Firewall* firewall =
+        router->firewall.has_value() && Filters(*router->firewall)
+            ? &*router->firewall
+            : nullptr;
+    const auto reject = [&]() -> std::optional<Answer> {
+      if (!firewall->reject) {
+        return std::nullopt;
+      }
+      return answer(i,
+                    BuildUnreachable(router->behaviour.profile,
+                                     ReplySourceOf(*router, previous),
+                                     NextIpId(router->address), firewall->code,
+                                     firewall->next_hop_mtu, in_flight_),
+                    true);
+    };
+    if (firewall != nullptr && firewall->before_ttl) {
+      return reject();
+    }
     if (!DecrementTtl(in_flight_)) {
       return answer(i,
                     BuildTimeExceeded(router->behaviour.profile,
@@ -317,21 +336,8 @@ std::optional<TopologyNetwork::Answer> TopologyNetwork::Forward() {
                                       NextIpId(router->address), in_flight_),
                     true);
     }
-    if (router->firewall.has_value()) {
-      const Firewall& firewall = *router->firewall;
-      if (firewall.protocols.empty() ||
-          std::find(firewall.protocols.begin(), firewall.protocols.end(),
-                    in_flight_[9]) != firewall.protocols.end()) {
-        if (!firewall.reject) {
-          return std::nullopt;
-        }
-        return answer(i,
-                      BuildUnreachable(router->behaviour.profile,
-                                       ReplySourceOf(*router, previous),
-                                       NextIpId(router->address), firewall.code,
-                                       firewall.next_hop_mtu, in_flight_),
-                      true);
-      }
+    if (firewall != nullptr) {
+      return reject();
     }
     if (router->nat.has_value()) {
       TranslateOutbound(in_flight_, *router->nat);
@@ -380,6 +386,12 @@ std::vector<uint8_t> TopologyNetwork::TargetAnswer(const Target& target,
     RewriteSource(reply, target.reply_from);
   }
   return reply;
+}
+
+bool TopologyNetwork::Filters(const Firewall& firewall) const {
+  return firewall.protocols.empty() ||
+         std::find(firewall.protocols.begin(), firewall.protocols.end(),
+                   in_flight_[9]) != firewall.protocols.end();
 }
 
 bool TopologyNetwork::Answers(size_t position, bool is_icmp_error,
@@ -453,7 +465,8 @@ void TopologyNetwork::Return(Answer answer, std::vector<Delivery>& replies) {
 
   // Step: reordering holds a reply back; duplication sends it twice.
   const ReplyShaping& shaping = responder.behaviour().shaping;
-  trace::TimePoint at = sent_at_ + arrivals_[answer.position] + back;
+  trace::TimePoint at = sent_at_ + arrivals_[answer.position] + back +
+                        responder.behaviour().reply_delay;
   if (Draw(shaping.reorder)) {
     at += shaping.reorder_delay;
   }

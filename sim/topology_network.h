@@ -69,6 +69,8 @@ class TopologyNetwork final : public Network, public trace::NameResolver {
   // Walks the path forward; returns the answer, if any node gives one.
   std::optional<Answer> Forward();
   std::vector<uint8_t> TargetAnswer(const Target& target, uint8_t arrived_ttl);
+  // Whether `firewall` applies to the datagram in flight (its protocol).
+  bool Filters(const Firewall& firewall) const;
   // Whether the node at `position` answers at `at` (silence, partial
   // answering and the ICMP rate limit).
   bool Answers(size_t position, bool is_icmp_error, trace::TimePoint at);

@@ -178,7 +178,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "interfaces, reply_from, mpls, firewall, nat, profile, "
                     "reply_ttl, reply_tos, quote, silent, reply_probability, "
                     "rate_limit, duplicate, duplicate_delay, reorder, "
-                    "reorder_delay, return_route)"},
+                    "reorder_delay, return_route, reply_delay)"},
         BadFileCase{"BadAddress", "address: 192.0.2.1", "address: 192.0.2",
                     "topology x.yaml, line 6, key routers[0].address: "
                     "expected an IPv4 address like 192.0.2.1, got "

@@ -219,6 +219,52 @@ TEST(TopologyNetworkTest, FirewallsRejectWithTheirCodeOrDrop) {
                   "198.51.100.3 198.51.100.3 198.51.100.3", "* * *", "* * *"));
 }
 
+// A router without a route answers before it looks at the TTL (Linux's
+// ip_route_input fails ahead of ip_forward): even a probe expiring there
+// gets !N, where a FORWARD-chain firewall would send Time Exceeded.
+TEST(TopologyNetworkTest, RoutingStageFirewallRejectsEvenAProbeExpiringThere) {
+  const Topology topology = Load(R"(
+routers:
+  - {id: gw, address: 192.0.2.1,
+     firewall: {action: reject, code: net, stage: routing}}
+  - {id: fw, address: 198.51.100.1, firewall: {action: reject, code: net}}
+links:
+  - {between: [host, gw], latency: 1ms}
+  - {between: [host, fw], latency: 1ms}
+  - {between: [gw, 203.0.113.1]}
+  - {between: [fw, 203.0.113.2]}
+targets:
+  - {address: 203.0.113.1, route: [gw]}
+  - {address: 203.0.113.2, route: [fw]}
+)");
+  EXPECT_THAT(Hops(Trace(topology, Options("203.0.113.1"))),
+              ElementsAre("192.0.2.1!0 192.0.2.1!0 192.0.2.1!0"));
+  EXPECT_THAT(Hops(Trace(topology, Options("203.0.113.2"))),
+              ElementsAre("198.51.100.1 198.51.100.1 198.51.100.1",
+                          "198.51.100.1!0 198.51.100.1!0 198.51.100.1!0"));
+}
+
+// reply_delay: a slow responder answers later than the hop after it.
+TEST(TopologyNetworkTest, ReplyDelayAddsToEveryReplyOfItsNode) {
+  const Topology topology = Load(R"(
+routers:
+  - {id: gw, address: 192.0.2.1, reply_delay: 7ms}
+links:
+  - {between: [host, gw], latency: 1ms}
+  - {between: [gw, 203.0.113.1], latency: 1ms}
+targets:
+  - {address: 203.0.113.1, route: [gw], reply_delay: 250us}
+)");
+  const trace::TraceResult result = Trace(topology, Options("203.0.113.1"));
+  ASSERT_EQ(result.hops.size(), 2u);
+  for (const trace::ProbeResult& probe : result.hops[0].probes) {
+    EXPECT_EQ(probe.rtt, std::chrono::milliseconds(9));
+  }
+  for (const trace::ProbeResult& probe : result.hops[1].probes) {
+    EXPECT_EQ(probe.rtt, std::chrono::microseconds(4250));
+  }
+}
+
 TEST(TopologyNetworkTest, BigProbeWithDontFragmentGetsFragmentationNeeded) {
   const Topology topology = Load("sim/topologies/firewall.yaml");
   trace::TraceOptions options = Options("203.0.113.73");
