@@ -1,6 +1,9 @@
 #include "cli/replay_command.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -10,8 +13,10 @@
 #include "cli/json_renderer.h"
 #include "cli/text_renderer.h"
 #include "replay/capture_reader.h"
+#include "replay/capture_topology.h"
 #include "replay/link_layer.h"
 #include "replay/trace_rebuilder.h"
+#include "sim/topology_writer.h"
 #include "trace/name_resolver.h"
 #include "trace/privilege.h"
 
@@ -179,6 +184,101 @@ void PrintTraces(const std::vector<replay::RebuiltTrace>& traces,
   }
 }
 
+// "1 (icmp to 192.0.2.9, 6 hops), 2 (...)": the traces to choose from.
+std::string TraceChoices(const std::vector<replay::RebuiltTrace>& traces) {
+  std::string out;
+  for (size_t i = 0; i < traces.size(); ++i) {
+    out += (i == 0 ? "" : ", ") + std::to_string(i + 1) + " (" +
+           std::string(crafter::ProbeMethodName(traces[i].method)) + " to " +
+           traces[i].destination.ToString() + ", " +
+           std::to_string(traces[i].result.hops.size()) + " hops)";
+  }
+  return out;
+}
+
+// The flags of `hoplab trace` that send the probes of `options`.
+std::string TraceArguments(const trace::TraceOptions& options) {
+  std::string out;
+  switch (options.method) {
+    case crafter::ProbeMethod::kIcmp:
+      out = "-I";
+      break;
+    case crafter::ProbeMethod::kUdp:
+      out = "-U";
+      break;
+    case crafter::ProbeMethod::kTcp:
+      out = "-T";
+      break;
+  }
+  if (options.paris) {
+    out += " --paris";
+  }
+  if (options.method != crafter::ProbeMethod::kIcmp) {
+    out += " -p " + std::to_string(options.destination_port);
+  }
+  if (options.first_ttl != trace::kDefaultFirstTtl) {
+    out += " -f " + std::to_string(options.first_ttl);
+  }
+  out += " -m " + std::to_string(options.max_ttl) + " -q " +
+         std::to_string(options.num_queries) + " " +
+         options.destination.ToString();
+  if (options.packet_size != crafter::kDefaultProbeSize) {
+    out += " " + std::to_string(options.packet_size);
+  }
+  return out;
+}
+
+// Writes the topology of trace `number` (from 1) to --topology and says on
+// stderr how to run it and what it does not reproduce. Returns the exit
+// status.
+int WriteTopology(const ReplayCommandOptions& options,
+                  const replay::RebuiltTrace& rebuilt, size_t number,
+                  bool several) {
+  std::string name = std::filesystem::path(options.path).stem().string();
+  if (several) {
+    name += "-" + std::to_string(number);
+  }
+  const replay::CaptureTopology built =
+      replay::BuildCaptureTopology(rebuilt, name);
+  const std::string command = "hoplab trace -n --sim " + options.topology_path +
+                              " " + TraceArguments(built.options);
+  std::string comment =
+      "Written by hoplab replay --topology from " +
+      std::filesystem::path(options.path).filename().string() + ", trace " +
+      std::to_string(number) + " (" +
+      std::string(crafter::ProbeMethodName(rebuilt.method)) + " to " +
+      rebuilt.destination.ToString() + ").\nRe-run it with:\n  " + command +
+      "\nRouter rT stands at TTL T; rTa, rTb, ... share TTL T behind a "
+      "per-packet\nbalancer whose branches repeat in the captured order. "
+      "0.0.0.0/8 addresses are\nplaceholders for routers the capture does "
+      "not show.";
+  for (const std::string& warning : built.warnings) {
+    comment += "\nNot reproduced: " + warning;
+  }
+  const std::string text = sim::SerializeTopology(built.topology, comment);
+
+  std::FILE* file = std::fopen(options.topology_path.c_str(), "w");
+  if (file == nullptr) {
+    std::fprintf(stderr, "hoplab: --topology %s: cannot write: %s\n",
+                 options.topology_path.c_str(), std::strerror(errno));
+    return 1;
+  }
+  const bool written =
+      std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  if (std::fclose(file) != 0 || !written) {
+    std::fprintf(stderr, "hoplab: --topology %s: write failed\n",
+                 options.topology_path.c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "hoplab: wrote %s (trace %zu); re-run it with:\n  %s\n",
+               options.topology_path.c_str(), number, command.c_str());
+  for (const std::string& warning : built.warnings) {
+    std::fprintf(stderr, "hoplab: %s: not reproduced: %s\n",
+                 options.topology_path.c_str(), warning.c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions& options) {
@@ -195,6 +295,12 @@ CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions& options) {
   command->add_option("--tag-type", options.tag_types,
                       "Also read this EtherType as a VLAN tag (e.g. 0x8200); "
                       "repeatable");
+  command->add_option("--trace", options.trace_number,
+                      "Only the Nth trace of the capture (from 1), printed "
+                      "and written with --topology");
+  command->add_option("--topology", options.topology_path,
+                      "Write a topology file reproducing the trace, for "
+                      "hoplab trace --sim FILE");
   command->add_flag("-v", options.verbosity,
                     "Say on stderr what the capture held besides the traces");
   return command;
@@ -223,14 +329,48 @@ int RunReplayCommand(const ReplayCommandOptions& options) {
   replay::TraceRebuilder rebuilder;
   const ReadSummary summary =
       ReadCapture(options.path, **reader, link_options, rebuilder);
-  const std::vector<replay::RebuiltTrace> traces = rebuilder.Rebuild();
+  std::vector<replay::RebuiltTrace> traces = rebuilder.Rebuild();
+  const bool several = traces.size() > 1;
+  size_t number = 1;
+  if (options.trace_number.has_value()) {
+    if (*options.trace_number < 1 ||
+        size_t(*options.trace_number) > traces.size()) {
+      std::cerr << "hoplab: --trace " << *options.trace_number << ": "
+                << options.path << " holds "
+                << (traces.empty() ? "no trace"
+                                   : std::to_string(traces.size()) +
+                                         " trace(s): " + TraceChoices(traces))
+                << "\n";
+      return 2;
+    }
+    number = size_t(*options.trace_number);
+    traces = {traces[number - 1]};
+  } else if (!options.topology_path.empty() && several) {
+    std::cerr << "hoplab: --topology: " << options.path << " holds "
+              << traces.size()
+              << " traces; choose one with --trace N: " << TraceChoices(traces)
+              << "\n";
+    return 2;
+  }
   const std::string network =
       std::filesystem::path(options.path).filename().string() + " (capture)";
   PrintTraces(traces, network, options);
   std::fflush(stdout);
   PrintSummary(options.path, summary, rebuilder.counters(), options.verbosity,
                traces.size());
-  return summary.broken.has_value() ? 1 : 0;
+  int status = summary.broken.has_value() ? 1 : 0;
+  if (!options.topology_path.empty()) {
+    if (traces.empty()) {
+      std::fprintf(stderr,
+                   "hoplab: --topology %s: %s holds no trace to "
+                   "reproduce; nothing written\n",
+                   options.topology_path.c_str(), options.path.c_str());
+      return 1;
+    }
+    status = std::max(status,
+                      WriteTopology(options, traces.front(), number, several));
+  }
+  return status;
 }
 
 }  // namespace hoplab::cli

@@ -5,6 +5,7 @@
 #define HOPLAB_CLI_REPLAY_COMMAND_H_
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,18 +19,27 @@ struct ReplayCommandOptions {
   // --tag-type: EtherTypes read as VLAN tags besides 0x8100, 0x88a8 and
   // 0x9100, as typed ("0x8200").
   std::vector<std::string> tag_types;
+  // --trace N: only the Nth trace (from 1), printed and written.
+  std::optional<int> trace_number;
+  // --topology FILE: write a topology file reproducing the trace.
+  std::string topology_path;
 };
 
 // Adds the `replay` subcommand and its flags to `app`, filling `options`.
 CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions& options);
 
-// Reads the capture, prints each trace found on stdout (text: a header
-// line naming the capture, then the hop lines; --json: one object
-// {"traces": [...]}), and on stderr every bad record (file, record number,
-// offset, what is wrong) and the counts of what was skipped. Returns 0
-// when the whole file was read, 1 when it could not be opened or its
-// framing broke part-way (the traces before the break are still printed),
-// 2 on a usage error.
+// Reads the capture, prints each trace found (or the --trace one) on
+// stdout (text: a header line naming the capture, then the hop lines;
+// --json: one object {"traces": [...]}), and on stderr every bad record
+// (file, record number, offset, what is wrong) and the counts of what was
+// skipped. With --topology, also writes the topology file that reproduces
+// the trace (replay::BuildCaptureTopology) and says on stderr how to
+// re-run it and, one line each, what the topology does not reproduce.
+// Returns 0 when the whole file was read (and the topology written), 1
+// when it could not be opened, its framing broke part-way (the traces
+// before the break are still printed), or the topology has no trace or
+// cannot be written, 2 on a usage error (also --trace out of range, or
+// --topology without --trace on a capture of several traces).
 int RunReplayCommand(const ReplayCommandOptions& options);
 
 }  // namespace hoplab::cli

@@ -20,7 +20,7 @@ _hoplab() {
     esac
   done
   case "${COMP_WORDS[COMP_CWORD-1]}" in
-    --pcap | --dot | --sim)
+    --pcap | --dot | --sim | --topology)
       mapfile -t COMPREPLY < <(compgen -f -- "$current")
       return
       ;;

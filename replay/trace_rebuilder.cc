@@ -153,6 +153,14 @@ RebuiltTrace TraceRebuilder::Build(const std::vector<size_t>& group) const {
   rebuilt.source = first.key.source;
   rebuilt.destination = first.key.destination;
   rebuilt.packet_size = first.total_length;
+  rebuilt.destination_port = first.key.destination_port;
+  rebuilt.fixed_ports =
+      first.key.method != ProbeMethod::kIcmp && group.size() > 1 &&
+      std::all_of(group.begin(), group.end(), [&](size_t i) {
+        return probes_[i].probe.key.source_port == first.key.source_port &&
+               probes_[i].probe.key.destination_port ==
+                   first.key.destination_port;
+      });
 
   // Hops in TTL order; within a hop, probes stay in the order sent.
   std::vector<size_t> order = group;
@@ -185,6 +193,8 @@ RebuiltTrace TraceRebuilder::Build(const std::vector<size_t>& group) const {
       out.icmp_code = reply.icmp_code;
       out.next_hop_mtu = reply.next_hop_mtu;
       out.reply_ttl = reply.reply_ttl;
+      out.quoted_ttl = reply.quoted_ttl;
+      out.extensions = reply.extensions;
       // traceroute(8) stops after the hop where the destination answered
       // or a router refused to forward.
       ended = ended || trace::EndsTrace(reply);

@@ -26,6 +26,11 @@ struct RebuiltTrace {
   uint16_t packet_size = 0;
   // The highest TTL probed, past where the trace stopped too.
   uint8_t max_ttl = 0;
+  // UDP and TCP: the first probe's destination port, and whether every
+  // probe kept the first one's ports (one flow, as Paris traceroute and
+  // `traceroute -U` send).
+  uint16_t destination_port = 0;
+  bool fixed_ports = false;
   // Hops in TTL order, only TTLs the capture holds probes for, each hop's
   // probes in the order they were sent; the trace stops after the first
   // hop with a reply other than Time Exceeded, as traceroute(8) does.

@@ -22,29 +22,9 @@ namespace {
 using integration::CommandResult;
 using testing::HasSubstr;
 using testing_util::ReadFileBytes;
+using testing_util::ReadText;
 using testing_util::ScopedTempDir;
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::vector<std::string> Split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::istringstream in(text);
-  for (std::string part; std::getline(in, part, separator);) {
-    parts.push_back(part);
-  }
-  return parts;
-}
-
-std::string Trim(const std::string& text) {
-  const size_t begin = text.find_first_not_of(' ');
-  const size_t end = text.find_last_not_of(' ');
-  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
-}
+using testing_util::Split;
 
 // Compares one printed line with the expected one: every word equal,
 // except a number before "ms", which may differ by up to 1 ms.
@@ -90,14 +70,11 @@ class ReplayCliTest : public testing::Test {
 // captures/MANIFEST: every capture replays to its expected output.
 TEST_F(ReplayCliTest, ReplaysEveryCaptureInTheManifestToItsExpectedOutput) {
   int num_captures = 0;
-  for (const std::string& line : Split(ReadText("captures/MANIFEST"), '\n')) {
-    if (line.empty() || line[0] == '#') {
-      continue;
-    }
-    const std::vector<std::string> fields = Split(line, '|');
-    ASSERT_EQ(fields.size(), 3u) << "MANIFEST line: " << line;
-    const std::string capture = "captures/" + Trim(fields[0]);
-    const std::string expected = ReadText("captures/" + Trim(fields[1]));
+  for (const std::vector<std::string>& fields :
+       testing_util::ManifestEntries("captures/MANIFEST")) {
+    ASSERT_EQ(fields.size(), 3u) << "MANIFEST line: " << fields[0];
+    const std::string capture = "captures/" + fields[0];
+    const std::string expected = ReadText("captures/" + fields[1]);
     const CommandResult run = Replay({"-n", capture});
     EXPECT_EQ(run.exit_code, 0) << capture << ": " << run.err;
     const std::vector<std::string> got = Split(run.out, '\n');

@@ -34,6 +34,10 @@ expect --report trace --rep
 expect --report-cycles trace -n --report --report-c
 expect --dot trace --d
 expect --tag-type replay --ta
+expect --topology replay --to
+expect --trace replay --tr
+# A file name after --topology.
+expect "$2" replay x.pcap --topology "${2%.bash}."
 expect --time-scale sim serve --ti
 if complete_words trace --rep | grep -xF -- --tag-type >/dev/null; then
   echo "completion_test: trace offers replay's --tag-type" >&2

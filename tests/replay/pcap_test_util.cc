@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include "crafter/check.h"
 
@@ -63,6 +64,42 @@ std::vector<uint8_t> ReadFileBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in),
                               std::istreambuf_iterator<char>());
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> Split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::istringstream in(text);
+  for (std::string part; std::getline(in, part, separator);) {
+    parts.push_back(part);
+  }
+  return parts;
+}
+
+std::string Trim(const std::string& text) {
+  const size_t begin = text.find_first_not_of(' ');
+  const size_t end = text.find_last_not_of(' ');
+  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
+}
+
+std::vector<std::vector<std::string>> ManifestEntries(const std::string& path) {
+  std::vector<std::vector<std::string>> entries;
+  for (const std::string& line : Split(ReadText(path), '\n')) {
+    if (line.empty() || line[0] == '#') {
+      continue;
+    }
+    std::vector<std::string>& fields = entries.emplace_back();
+    for (const std::string& field : Split(line, '|')) {
+      fields.push_back(Trim(field));
+    }
+  }
+  return entries;
 }
 
 }  // namespace hoplab::testing_util

@@ -52,6 +52,19 @@ Result<PcapContents> ReadPcap(const std::string& path);
 // The whole file as bytes; empty when it cannot be read.
 std::vector<uint8_t> ReadFileBytes(const std::string& path);
 
+// The whole file as text; empty when it cannot be read.
+std::string ReadText(const std::string& path);
+
+// `text` cut at each `separator` (a trailing one adds no empty part).
+std::vector<std::string> Split(const std::string& text, char separator);
+
+// `text` without leading and trailing spaces.
+std::string Trim(const std::string& text);
+
+// The lines of a MANIFEST file (captures/MANIFEST) other than comments and
+// blank ones, each cut at '|' into trimmed fields.
+std::vector<std::vector<std::string>> ManifestEntries(const std::string& path);
+
 }  // namespace hoplab::testing_util
 
 #endif  // HOPLAB_TESTS_REPLAY_PCAP_TEST_UTIL_H_

@@ -1,0 +1,774 @@
+#include "replay/capture_topology.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "crafter/ipv4.h"
+#include "sim/sim_transport.h"
+#include "sim/topology_network.h"
+#include "sim/virtual_clock.h"
+#include "trace/annotation.h"
+#include "trace/engine.h"
+
+namespace hoplab::replay {
+namespace {
+
+using crafter::Ipv4Address;
+using crafter::ProbeMethod;
+using crafter::ReplyKind;
+
+constexpr int64_t kUnknown = std::numeric_limits<int64_t>::max();
+// A responder's extra wait below this is left out of the file: it stays
+// far inside the 1 ms the round trips are compared with.
+constexpr int64_t kLeastReplyDelayNs = 50000;
+// RFC 792: Destination Unreachable code 3, port unreachable.
+constexpr uint8_t kPortUnreachable = 3;
+
+// What answered a probe at its hop.
+enum class Role : uint8_t {
+  kTimeExceeded,  // A router on the path: Time Exceeded.
+  kReject,        // Destination Unreachable from a router.
+  kDestination,   // The destination's own answer.
+};
+
+struct NodeKey {
+  Role role = Role::kTimeExceeded;
+  uint32_t address = 0;
+  uint8_t code = 0;
+  uint16_t mtu = 0;
+  auto operator<=>(const NodeKey&) const = default;
+};
+
+// One router of a stage (or the target): what the capture saw of it.
+struct Node {
+  NodeKey key;
+  std::vector<int64_t> rtts_ns;
+  int num_answered = 0;
+  int num_unanswered = 0;
+  std::vector<uint32_t> labels;
+  bool other_extensions = false;
+  std::string id;
+  int64_t cumulative_ns = 0;
+  // Index of the router in Topology::routers.
+  size_t router = 0;
+};
+
+// One TTL of the route.
+struct StageModel {
+  uint8_t ttl = 0;
+  std::vector<Node> nodes;
+  // The per-packet branches: indices into nodes, one per turn.
+  std::vector<size_t> branches;
+};
+
+Role RoleOf(const trace::ProbeResult& probe, ProbeMethod method) {
+  switch (probe.kind) {
+    case ReplyKind::kTimeExceeded:
+      return Role::kTimeExceeded;
+    case ReplyKind::kDestinationUnreachable:
+      return method == ProbeMethod::kUdp && probe.icmp_code == kPortUnreachable
+                 ? Role::kDestination
+                 : Role::kReject;
+    default:
+      return Role::kDestination;
+  }
+}
+
+uint8_t ProtocolOf(ProbeMethod method) {
+  switch (method) {
+    case ProbeMethod::kIcmp:
+      return uint8_t(crafter::IpProtocol::kIcmp);
+    case ProbeMethod::kUdp:
+      return uint8_t(crafter::IpProtocol::kUdp);
+    case ProbeMethod::kTcp:
+      return uint8_t(crafter::IpProtocol::kTcp);
+  }
+  return 0;
+}
+
+NodeKey KeyOf(const trace::ProbeResult& probe, ProbeMethod method) {
+  NodeKey key;
+  key.role = RoleOf(probe, method);
+  key.address = probe.from->value();
+  if (key.role == Role::kReject) {
+    key.code = probe.icmp_code;
+    key.mtu = probe.next_hop_mtu;
+  }
+  return key;
+}
+
+int64_t Median(std::vector<int64_t> values) {
+  if (values.empty()) {
+    return kUnknown;
+  }
+  std::sort(values.begin(), values.end());
+  const size_t middle = values.size() / 2;
+  return values.size() % 2 == 1 ? values[middle]
+                                : (values[middle - 1] + values[middle]) / 2;
+}
+
+void Count(Node& node, const trace::ProbeResult& probe) {
+  ++node.num_answered;
+  node.rtts_ns.push_back(probe.rtt.count());
+  if (probe.extensions == nullptr) {
+    return;
+  }
+  for (const crafter::IcmpExtensionObject& object : probe.extensions->objects) {
+    if (!object.mpls_labels.empty() && node.labels.empty()) {
+      for (const crafter::MplsLabelEntry& entry : object.mpls_labels) {
+        node.labels.push_back(entry.label);
+      }
+    } else if (object.mpls_labels.empty()) {
+      node.other_extensions = true;
+    }
+  }
+}
+
+std::string TtlList(const std::vector<uint8_t>& ttls) {
+  std::string out;
+  for (uint8_t ttl : ttls) {
+    out += (out.empty() ? "" : ", ") + std::to_string(ttl);
+  }
+  return out;
+}
+
+// Builds the topology step by step; each step reads the trace and the
+// stages the steps before it filled.
+class Builder {
+ public:
+  Builder(const RebuiltTrace& trace, const std::string& name)
+      : trace_(trace), hops_(trace.result.hops) {
+    out_.topology.name = name;
+    out_.topology.host = trace.source;
+    used_.insert(trace.source.value());
+    used_.insert(trace.destination.value());
+    for (const trace::Hop& hop : hops_) {
+      for (const trace::ProbeResult& probe : hop.probes) {
+        if (probe.from.has_value()) {
+          captured_.insert(probe.from->value());
+        }
+      }
+    }
+  }
+
+  CaptureTopology Build() {
+    ChooseOptions();
+    PlaceDestination();
+    BuildStages();
+    PlaceRoundTrips();
+    WriteTopology();
+    ChooseSeed();
+    Verify();
+    return std::move(out_);
+  }
+
+ private:
+  void Warn(std::string text) { out_.warnings.push_back(std::move(text)); }
+
+  size_t Queries() const { return size_t(out_.options.num_queries); }
+
+  // The engine's index of probe `q` of hop `ttl`: TTL-major.
+  size_t ProbeIndex(uint8_t ttl, size_t q) const {
+    return (ttl - out_.options.first_ttl) * Queries() + q;
+  }
+
+  const trace::Hop* HopAt(uint8_t ttl) const {
+    for (const trace::Hop& hop : hops_) {
+      if (hop.ttl == ttl) {
+        return &hop;
+      }
+    }
+    return nullptr;
+  }
+
+  void ChooseOptions();
+  void PlaceDestination();
+  void BuildStages();
+  void FillStage(StageModel& stage, const trace::Hop& hop);
+  void PlaceRoundTrips();
+  Ipv4Address Placeholder();
+  void AddRouter(Node& node, bool silent);
+  void WriteTopology();
+  void ChooseSeed();
+  void Verify();
+
+  const RebuiltTrace& trace_;
+  const std::vector<trace::Hop>& hops_;
+  CaptureTopology out_;
+  std::set<uint32_t> used_;
+  std::set<uint32_t> captured_;
+  uint32_t next_placeholder_ = 1;
+  std::vector<StageModel> stages_;
+  // The TTL the destination answers at: after the last stage.
+  Node destination_;
+  bool destination_answered_ = false;
+  bool destination_silent_ = false;
+  ReplyKind destination_kind_ = ReplyKind::kEchoReply;
+  // The last stage's single router rejects the hop after it (its
+  // firewall, after the TTL check).
+  std::optional<NodeKey> forward_reject_;
+  uint8_t num_stages_ = 0;
+};
+
+void Builder::ChooseOptions() {
+  trace::TraceOptions& options = out_.options;
+  options.method = trace_.method;
+  options.source = trace_.source;
+  options.destination = trace_.destination;
+  options.first_ttl = hops_.front().ttl;
+  options.max_ttl = std::max(trace_.max_ttl, hops_.back().ttl);
+  size_t queries = 1;
+  for (const trace::Hop& hop : hops_) {
+    queries = std::max(queries, hop.probes.size());
+  }
+  if (queries > size_t(trace::kMaxNumQueries)) {
+    Warn("a hop holds " + std::to_string(queries) +
+         " probes; hoplab trace sends at most " +
+         std::to_string(trace::kMaxNumQueries) +
+         " a hop (-q), so the probes after the 10th of each hop are not "
+         "reproduced");
+    queries = size_t(trace::kMaxNumQueries);
+  }
+  options.num_queries = int(queries);
+  for (const trace::Hop& hop : hops_) {
+    if (hop.probes.size() < queries) {
+      Warn("hop " + std::to_string(hop.ttl) + " holds " +
+           std::to_string(hop.probes.size()) + " of " +
+           std::to_string(queries) +
+           " probes (the capture lacks the others); the simulated trace "
+           "sends " +
+           std::to_string(queries) + ", its first ones match");
+    }
+  }
+  options.paris = trace_.fixed_ports;
+  if (trace_.method != ProbeMethod::kIcmp && trace_.destination_port != 0) {
+    options.destination_port = trace_.destination_port;
+  } else if (trace_.method == ProbeMethod::kTcp) {
+    options.destination_port = trace::kDefaultTcpPort;
+  }
+  options.packet_size = trace_.packet_size;
+  if (const std::string problem = trace::ValidateTraceOptions(options);
+      !problem.empty()) {
+    Warn("the captured probes are " + std::to_string(trace_.packet_size) +
+         " bytes, which hoplab trace cannot send (" + problem +
+         "); the simulated trace sends " +
+         std::to_string(crafter::kDefaultProbeSize));
+    options.packet_size = crafter::kDefaultProbeSize;
+  }
+}
+
+// Where the route ends: the destination's hop, a rejecting router, or
+// the last hop probed.
+void Builder::PlaceDestination() {
+  const trace::Hop& last = hops_.back();
+  const ProbeMethod method = trace_.method;
+  std::set<NodeKey> answers;
+  for (const trace::ProbeResult& probe : last.probes) {
+    if (probe.from.has_value()) {
+      answers.insert(KeyOf(probe, method));
+    }
+  }
+  const bool reached = std::any_of(
+      answers.begin(), answers.end(),
+      [](const NodeKey& key) { return key.role == Role::kDestination; });
+  if (reached) {
+    num_stages_ = uint8_t(last.ttl - 1);
+    destination_answered_ = true;
+    return;
+  }
+  const bool rejected =
+      std::any_of(answers.begin(), answers.end(),
+                  [](const NodeKey& key) { return key.role == Role::kReject; });
+  const trace::Hop* before =
+      last.ttl > 1 ? HopAt(uint8_t(last.ttl - 1)) : nullptr;
+  if (rejected && answers.size() == 1 && before != nullptr) {
+    // Step: one rejecting address that answered the hop before alone is
+    // that router's firewall.
+    std::set<uint32_t> earlier;
+    for (const trace::ProbeResult& probe : before->probes) {
+      if (probe.from.has_value()) {
+        earlier.insert(probe.from->value());
+      }
+    }
+    const NodeKey reject = *answers.begin();
+    if (earlier.size() == 1 && *earlier.begin() == reject.address) {
+      forward_reject_ = reject;
+      num_stages_ = uint8_t(last.ttl - 1);
+      return;
+    }
+  }
+  num_stages_ = last.ttl;
+  if (rejected) {
+    return;
+  }
+  // Step: hops nothing answered at the end: a destination silent to the
+  // method stands at the first of them.
+  uint8_t first_silent = 0;
+  for (auto hop = hops_.rbegin(); hop != hops_.rend(); ++hop) {
+    const bool silent = std::none_of(
+        hop->probes.begin(), hop->probes.end(),
+        [](const trace::ProbeResult& probe) { return probe.from.has_value(); });
+    if (!silent) {
+      break;
+    }
+    first_silent = hop->ttl;
+  }
+  if (first_silent != 0) {
+    num_stages_ = uint8_t(first_silent - 1);
+    destination_silent_ = true;
+    Warn("nothing answered from hop " + std::to_string(first_silent) +
+         " on: the destination stands at hop " + std::to_string(first_silent) +
+         " and is silent to " + std::string(crafter::ProbeMethodName(method)) +
+         " (the capture cannot tell it from routers that never answer)");
+    return;
+  }
+  Warn("the destination never answered in the capture: it stands after hop " +
+       std::to_string(num_stages_) +
+       " and answers as a default target does; trace with -m " +
+       std::to_string(num_stages_) + " to stop where the capture stops");
+}
+
+void Builder::BuildStages() {
+  std::vector<uint8_t> unprobed;
+  for (uint8_t ttl = 1; ttl <= num_stages_ && ttl != 0; ++ttl) {
+    StageModel& stage = stages_.emplace_back();
+    stage.ttl = ttl;
+    const trace::Hop* hop = HopAt(ttl);
+    if (hop == nullptr) {
+      unprobed.push_back(ttl);
+    } else {
+      FillStage(stage, *hop);
+    }
+    if (stage.nodes.empty()) {
+      // Nothing answered here: a silent router.
+      stage.nodes.emplace_back();
+      stage.branches = {0};
+    }
+  }
+  if (!unprobed.empty()) {
+    Warn("the capture holds no probe at TTL " + TtlList(unprobed) +
+         ": silent placeholder routers stand there");
+  }
+
+  // Step: the destination's answers and the hop the firewall rejects.
+  const trace::Hop& last = hops_.back();
+  std::vector<uint8_t> ignored;
+  for (const trace::ProbeResult& probe : last.probes) {
+    Node* node = nullptr;
+    if (destination_answered_ || destination_silent_) {
+      node = &destination_;
+    } else if (forward_reject_.has_value()) {
+      node = &stages_.back().nodes.front();
+    } else {
+      continue;
+    }
+    if (!probe.from.has_value()) {
+      ++node->num_unanswered;
+      continue;
+    }
+    const NodeKey key = KeyOf(probe, trace_.method);
+    if (node == &destination_ && key.role != Role::kDestination) {
+      ignored.push_back(last.ttl);
+      continue;
+    }
+    if (node == &destination_ && destination_.num_answered == 0) {
+      destination_.key = key;
+      destination_kind_ = probe.kind;
+    } else if (node == &destination_ && !(destination_.key == key)) {
+      Warn("the destination answered hop " + std::to_string(last.ttl) +
+           " in more than one way (or from more than one address); the "
+           "topology answers as its first answer did");
+    }
+    Count(*node, probe);
+  }
+  if (!ignored.empty()) {
+    Warn("hop " + std::to_string(last.ttl) +
+         " mixes the destination's answers with routers' ones, which a "
+         "topology cannot give at one TTL; the destination answers those "
+         "probes too");
+  }
+}
+
+void Builder::FillStage(StageModel& stage, const trace::Hop& hop) {
+  // Step: the responders of this hop and which probe each answered.
+  const bool last = &hop == &hops_.back();
+  std::vector<std::pair<size_t, std::optional<size_t>>> slots;
+  for (size_t q = 0; q < hop.probes.size() && q < Queries(); ++q) {
+    const trace::ProbeResult& probe = hop.probes[q];
+    std::optional<size_t> node_index;
+    if (probe.from.has_value()) {
+      const NodeKey key = KeyOf(probe, trace_.method);
+      if (key.role == Role::kDestination ||
+          (key.role == Role::kReject && !last)) {
+        Warn("hop " + std::to_string(hop.ttl) +
+             " has an answer that ends a trace before its last hop; it "
+             "shows as *");
+      } else {
+        auto found =
+            std::find_if(stage.nodes.begin(), stage.nodes.end(),
+                         [&](const Node& node) { return node.key == key; });
+        if (found == stage.nodes.end()) {
+          stage.nodes.emplace_back().key = key;
+          found = stage.nodes.end() - 1;
+        }
+        Count(*found, probe);
+        node_index = size_t(found - stage.nodes.begin());
+      }
+    }
+    slots.emplace_back(ProbeIndex(hop.ttl, q), node_index);
+  }
+  if (stage.nodes.empty()) {
+    return;
+  }
+
+  // Step: the shortest period of turns that gives every probe its
+  // responder; probe k takes turn k modulo the period.
+  size_t period = stage.nodes.size();
+  while (true) {
+    std::vector<std::optional<size_t>> turns(period);
+    bool fits = true;
+    for (const auto& [index, node] : slots) {
+      if (!node.has_value()) {
+        continue;
+      }
+      std::optional<size_t>& turn = turns[index % period];
+      fits = fits && (!turn.has_value() || *turn == *node);
+      turn = node;
+    }
+    std::set<size_t> seen;
+    for (const std::optional<size_t>& turn : turns) {
+      if (turn.has_value()) {
+        seen.insert(*turn);
+      }
+    }
+    if (fits && seen.size() == stage.nodes.size()) {
+      for (const std::optional<size_t>& turn : turns) {
+        stage.branches.push_back(turn.value_or(0));
+      }
+      break;
+    }
+    ++period;
+  }
+  // Step: a probe nobody answered went to its turn's router, which did
+  // not answer it.
+  for (const auto& [index, node] : slots) {
+    if (!node.has_value()) {
+      ++stage.nodes[stage.branches[index % period]].num_unanswered;
+    }
+  }
+}
+
+// Link latencies and reply delays: each responder's round trip is the
+// median of its captured ones.
+void Builder::PlaceRoundTrips() {
+  // Step: the lowest half round trip at or after each stage, so that a
+  // later responder that answered faster keeps latencies from going
+  // negative.
+  std::vector<int64_t> floor_after(stages_.size() + 1, kUnknown);
+  floor_after.back() = Median(destination_.rtts_ns) == kUnknown
+                           ? kUnknown
+                           : Median(destination_.rtts_ns) / 2;
+  for (size_t s = stages_.size(); s-- > 0;) {
+    floor_after[s] = floor_after[s + 1];
+    for (const Node& node : stages_[s].nodes) {
+      const int64_t median = Median(node.rtts_ns);
+      if (median != kUnknown) {
+        floor_after[s] = std::min(floor_after[s], median / 2);
+      }
+    }
+  }
+  int64_t before = 0;
+  for (size_t s = 0; s < stages_.size(); ++s) {
+    int64_t highest = before;
+    for (Node& node : stages_[s].nodes) {
+      const int64_t median = Median(node.rtts_ns);
+      node.cumulative_ns = median == kUnknown
+                               ? before
+                               : std::min(median / 2, floor_after[s + 1]);
+      node.cumulative_ns = std::max(node.cumulative_ns, before);
+      highest = std::max(highest, node.cumulative_ns);
+    }
+    before = highest;
+  }
+  const int64_t median = Median(destination_.rtts_ns);
+  destination_.cumulative_ns =
+      median == kUnknown ? before : std::max(before, median / 2);
+}
+
+Ipv4Address Builder::Placeholder() {
+  while (used_.count(next_placeholder_) != 0 ||
+         captured_.count(next_placeholder_) != 0) {
+    ++next_placeholder_;
+  }
+  used_.insert(next_placeholder_);
+  return Ipv4Address(next_placeholder_++);
+}
+
+void Builder::AddRouter(Node& node, bool silent) {
+  sim::Router& router = out_.topology.routers.emplace_back();
+  node.router = out_.topology.routers.size() - 1;
+  router.id = node.id;
+  const bool answers = node.num_answered > 0;
+  if (answers && used_.insert(node.key.address).second) {
+    router.address = Ipv4Address(node.key.address);
+  } else {
+    router.address = Placeholder();
+    if (answers) {
+      router.reply_source = sim::ReplySource::kFixed;
+      router.reply_from = Ipv4Address(node.key.address);
+    }
+  }
+  router.behaviour.silent = silent || !answers;
+  if (answers && node.num_unanswered > 0) {
+    const double fraction =
+        double(node.num_answered) / (node.num_answered + node.num_unanswered);
+    router.behaviour.reply_probability = std::round(fraction * 1000) / 1000;
+  }
+  const int64_t delay = Median(node.rtts_ns) == kUnknown
+                            ? 0
+                            : Median(node.rtts_ns) - 2 * node.cumulative_ns;
+  if (delay >= kLeastReplyDelayNs) {
+    router.behaviour.reply_delay = trace::Duration(delay);
+  }
+  if (node.key.role == Role::kReject) {
+    sim::Firewall& firewall = router.firewall.emplace();
+    firewall.code = node.key.code;
+    firewall.next_hop_mtu = node.key.mtu;
+    firewall.before_ttl = true;
+  }
+  if (!node.labels.empty()) {
+    router.mpls.emplace().labels = node.labels;
+  }
+  if (node.other_extensions) {
+    Warn("hop " + node.id.substr(1) + " (" +
+         Ipv4Address(node.key.address).ToString() +
+         ") sent ICMP extensions other than MPLS label stacks (RFC 5837 "
+         "interface information), which a topology cannot give");
+  }
+}
+
+void Builder::WriteTopology() {
+  sim::Topology& topology = out_.topology;
+  sim::Target& target = topology.targets.emplace_back();
+  target.address = trace_.destination;
+  target.id = target.address.ToString();
+
+  // Step: routers, stage by stage, and their links to the stage before.
+  std::vector<const Node*> previous;
+  const auto link = [&](const std::string& id, int64_t cumulative) {
+    if (previous.empty()) {
+      topology.links.push_back(
+          sim::Link{sim::kHostNodeId, id, trace::Duration(cumulative)});
+    }
+    for (const Node* before : previous) {
+      topology.links.push_back(sim::Link{
+          before->id, id, trace::Duration(cumulative - before->cumulative_ns)});
+    }
+  };
+  for (StageModel& stage : stages_) {
+    sim::Stage& route = target.route.emplace_back();
+    route.balance = sim::Balance::kPerPacket;
+    for (size_t i = 0; i < stage.nodes.size(); ++i) {
+      Node& node = stage.nodes[i];
+      node.id = "r" + std::to_string(stage.ttl);
+      if (stage.nodes.size() > 1) {
+        node.id +=
+            i < 26 ? std::string(1, char('a' + i)) : "-" + std::to_string(i);
+      }
+      AddRouter(node, false);
+      link(node.id, node.cumulative_ns);
+    }
+    for (size_t branch : stage.branches) {
+      route.branches.push_back({stage.nodes[branch].id});
+    }
+    previous.clear();
+    for (const Node& node : stage.nodes) {
+      previous.push_back(&node);
+    }
+  }
+  link(target.id, destination_.cumulative_ns);
+  if (forward_reject_.has_value()) {
+    sim::Firewall& firewall =
+        topology.routers[stages_.back().nodes.front().router]
+            .firewall.emplace();
+    firewall.code = forward_reject_->code;
+    firewall.next_hop_mtu = forward_reject_->mtu;
+  }
+  // The capture shows what the firewall does to this method only.
+  for (sim::Router& router : topology.routers) {
+    if (router.firewall.has_value()) {
+      router.firewall->protocols = {ProtocolOf(trace_.method)};
+    }
+  }
+
+  // Step: how the destination answers.
+  if (destination_answered_) {
+    const Ipv4Address from(destination_.key.address);
+    if (from != trace_.destination) {
+      target.reply_from = from;
+    }
+    if (trace_.method == ProbeMethod::kTcp) {
+      target.tcp = destination_kind_ == ReplyKind::kTcpSynAck
+                       ? sim::TcpAnswer::kSynAck
+                       : sim::TcpAnswer::kReset;
+    }
+    if (destination_.num_unanswered > 0) {
+      target.behaviour.reply_probability =
+          std::round(
+              1000.0 * destination_.num_answered /
+              (destination_.num_answered + destination_.num_unanswered)) /
+          1000;
+    }
+    const int64_t delay =
+        Median(destination_.rtts_ns) - 2 * destination_.cumulative_ns;
+    if (delay >= kLeastReplyDelayNs) {
+      target.behaviour.reply_delay = trace::Duration(delay);
+    }
+  } else if (destination_silent_) {
+    target.icmp = sim::IcmpAnswer::kSilent;
+    target.udp = sim::UdpAnswer::kSilent;
+    target.tcp = sim::TcpAnswer::kSilent;
+  }
+}
+
+void Builder::ChooseSeed() {
+  const auto partial = [](const sim::NodeBehaviour& behaviour) {
+    return behaviour.reply_probability < 1;
+  };
+  const sim::Topology& topology = out_.topology;
+  const bool any = std::any_of(topology.routers.begin(), topology.routers.end(),
+                               [&](const sim::Router& router) {
+                                 return partial(router.behaviour);
+                               }) ||
+                   partial(topology.targets.front().behaviour);
+  if (!any) {
+    return;
+  }
+  // Step: the first seed whose draws leave the same probes unanswered.
+  const auto same_stars = [&](const std::vector<trace::Hop>& simulated) {
+    for (const trace::Hop& hop : hops_) {
+      const auto found = std::find_if(
+          simulated.begin(), simulated.end(),
+          [&](const trace::Hop& other) { return other.ttl == hop.ttl; });
+      if (found == simulated.end()) {
+        return false;
+      }
+      for (size_t q = 0; q < hop.probes.size() && q < found->probes.size();
+           ++q) {
+        if (hop.probes[q].from.has_value() !=
+            found->probes[q].from.has_value()) {
+          return false;
+        }
+      }
+    }
+    return true;
+  };
+  for (uint64_t seed = 1; seed <= kMaxSeedsTried; ++seed) {
+    if (same_stars(RunOnTopology(topology, seed, out_.options).hops)) {
+      out_.topology.seed = seed;
+      return;
+    }
+  }
+  Warn("no seed from 1 to " + std::to_string(kMaxSeedsTried) +
+       " leaves exactly the probes unanswered that the capture shows "
+       "unanswered; the routers answer with the captured fractions");
+}
+
+void Builder::Verify() {
+  const trace::TraceResult simulated =
+      RunOnTopology(out_.topology, out_.topology.seed, out_.options);
+  if (const auto difference = FirstDifference(hops_, simulated.hops)) {
+    Warn("the simulated trace differs from the capture: " + *difference);
+  }
+  // Step: each responder's median round trip, hop by hop.
+  std::map<std::pair<uint8_t, uint32_t>, std::vector<int64_t>> captured;
+  std::map<std::pair<uint8_t, uint32_t>, std::vector<int64_t>> got;
+  const auto collect = [](const std::vector<trace::Hop>& hops, auto& into) {
+    for (const trace::Hop& hop : hops) {
+      for (const trace::ProbeResult& probe : hop.probes) {
+        if (probe.from.has_value()) {
+          into[{hop.ttl, probe.from->value()}].push_back(probe.rtt.count());
+        }
+      }
+    }
+  };
+  collect(hops_, captured);
+  collect(simulated.hops, got);
+  for (const auto& [where, rtts] : captured) {
+    const auto found = got.find(where);
+    if (found == got.end()) {
+      continue;
+    }
+    const int64_t want = Median(rtts);
+    const int64_t have = Median(found->second);
+    if (std::llabs(want - have) > 1000000) {
+      char text[160];
+      std::snprintf(text, sizeof(text),
+                    "hop %u (%s): the simulated median round trip is %.3f ms, "
+                    "the captured %.3f ms",
+                    unsigned(where.first),
+                    Ipv4Address(where.second).ToString().c_str(),
+                    double(have) / 1e6, double(want) / 1e6);
+      Warn(text);
+    }
+  }
+}
+
+}  // namespace
+
+trace::TraceResult RunOnTopology(const sim::Topology& topology, uint64_t seed,
+                                 const trace::TraceOptions& options) {
+  sim::TopologyNetwork network(topology, seed);
+  sim::VirtualClock clock;
+  sim::SimTransport transport(network, clock);
+  trace::Engine engine(transport, clock, options);
+  auto result = engine.Run();
+  return result.ok() ? *result : engine.partial_result();
+}
+
+std::optional<std::string> FirstDifference(
+    const std::vector<trace::Hop>& captured,
+    const std::vector<trace::Hop>& simulated) {
+  const auto show = [](const trace::ProbeResult& probe) {
+    if (!probe.from.has_value()) {
+      return std::string("*");
+    }
+    const std::string mark = trace::Annotation(probe);
+    return probe.from->ToString() + (mark.empty() ? "" : " " + mark);
+  };
+  if (captured.size() != simulated.size()) {
+    return std::to_string(simulated.size()) + " hops where the capture has " +
+           std::to_string(captured.size());
+  }
+  for (size_t h = 0; h < captured.size(); ++h) {
+    const trace::Hop& want = captured[h];
+    const trace::Hop& got = simulated[h];
+    const std::string where = "hop " + std::to_string(want.ttl);
+    if (want.ttl != got.ttl) {
+      return where + " is hop " + std::to_string(got.ttl) + " simulated";
+    }
+    if (got.probes.size() < want.probes.size()) {
+      return where + " has " + std::to_string(got.probes.size()) +
+             " probes, the capture " + std::to_string(want.probes.size());
+    }
+    for (size_t q = 0; q < want.probes.size(); ++q) {
+      if (show(want.probes[q]) != show(got.probes[q])) {
+        return where + " probe " + std::to_string(q + 1) + ": " +
+               show(got.probes[q]) + " where the capture has " +
+               show(want.probes[q]);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+CaptureTopology BuildCaptureTopology(const RebuiltTrace& trace,
+                                     const std::string& name) {
+  return Builder(trace, name).Build();
+}
+
+}  // namespace hoplab::replay
