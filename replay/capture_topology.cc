@@ -25,6 +25,9 @@ constexpr int64_t kUnknown = std::numeric_limits<int64_t>::max();
 // A responder's extra wait below this is left out of the file: it stays
 // far inside the 1 ms the round trips are compared with.
 constexpr int64_t kLeastReplyDelayNs = 50000;
+// A rate limit bucket that refills no token within a trace: the longest
+// duration a topology file takes.
+constexpr trace::Duration kNoRefill = std::chrono::hours(1);
 // RFC 792: Destination Unreachable code 3, port unreachable.
 constexpr uint8_t kPortUnreachable = 3;
 
@@ -49,6 +52,9 @@ struct Node {
   std::vector<int64_t> rtts_ns;
   int num_answered = 0;
   int num_unanswered = 0;
+  // The engine's index of each probe that reached it, and whether it
+  // answered.
+  std::vector<std::pair<size_t, bool>> turns;
   std::vector<uint32_t> labels;
   bool other_extensions = false;
   std::string id;
@@ -126,6 +132,30 @@ void Count(Node& node, const trace::ProbeResult& probe) {
       node.other_extensions = true;
     }
   }
+}
+
+// How a node that answered some of its probes does that: when it answered
+// the first ones and none after (an ICMP rate limit's empty bucket, when
+// what it sends is an ICMP error), a bucket of that many that does not
+// refill within the trace; otherwise it answers each probe with the
+// fraction it answered, and the seed decides which.
+void SetPartialAnswers(const Node& node, bool icmp_errors,
+                       sim::NodeBehaviour& behaviour) {
+  if (node.num_answered == 0 || node.num_unanswered == 0) {
+    return;
+  }
+  std::vector<std::pair<size_t, bool>> turns = node.turns;
+  std::sort(turns.begin(), turns.end());
+  const bool first_ones = std::is_partitioned(
+      turns.begin(), turns.end(), [](const auto& turn) { return turn.second; });
+  if (icmp_errors && first_ones) {
+    behaviour.rate_limit =
+        sim::RateLimit{kNoRefill, uint32_t(node.num_answered)};
+    return;
+  }
+  const double fraction =
+      double(node.num_answered) / (node.num_answered + node.num_unanswered);
+  behaviour.reply_probability = std::round(fraction * 1000) / 1000;
 }
 
 std::string TtlList(const std::vector<uint8_t>& ttls) {
@@ -357,7 +387,8 @@ void Builder::BuildStages() {
   // Step: the destination's answers and the hop the firewall rejects.
   const trace::Hop& last = hops_.back();
   std::vector<uint8_t> ignored;
-  for (const trace::ProbeResult& probe : last.probes) {
+  for (size_t q = 0; q < last.probes.size(); ++q) {
+    const trace::ProbeResult& probe = last.probes[q];
     Node* node = nullptr;
     if (destination_answered_ || destination_silent_) {
       node = &destination_;
@@ -368,6 +399,7 @@ void Builder::BuildStages() {
     }
     if (!probe.from.has_value()) {
       ++node->num_unanswered;
+      node->turns.emplace_back(ProbeIndex(last.ttl, q), false);
       continue;
     }
     const NodeKey key = KeyOf(probe, trace_.method);
@@ -384,6 +416,7 @@ void Builder::BuildStages() {
            "topology answers as its first answer did");
     }
     Count(*node, probe);
+    node->turns.emplace_back(ProbeIndex(last.ttl, q), true);
   }
   if (!ignored.empty()) {
     Warn("hop " + std::to_string(last.ttl) +
@@ -416,6 +449,7 @@ void Builder::FillStage(StageModel& stage, const trace::Hop& hop) {
           found = stage.nodes.end() - 1;
         }
         Count(*found, probe);
+        found->turns.emplace_back(ProbeIndex(hop.ttl, q), true);
         node_index = size_t(found - stage.nodes.begin());
       }
     }
@@ -457,7 +491,9 @@ void Builder::FillStage(StageModel& stage, const trace::Hop& hop) {
   // not answer it.
   for (const auto& [index, node] : slots) {
     if (!node.has_value()) {
-      ++stage.nodes[stage.branches[index % period]].num_unanswered;
+      Node& node = stage.nodes[stage.branches[index % period]];
+      ++node.num_unanswered;
+      node.turns.emplace_back(index, false);
     }
   }
 }
@@ -523,11 +559,7 @@ void Builder::AddRouter(Node& node, bool silent) {
     }
   }
   router.behaviour.silent = silent || !answers;
-  if (answers && node.num_unanswered > 0) {
-    const double fraction =
-        double(node.num_answered) / (node.num_answered + node.num_unanswered);
-    router.behaviour.reply_probability = std::round(fraction * 1000) / 1000;
-  }
+  SetPartialAnswers(node, true, router.behaviour);
   const int64_t delay = Median(node.rtts_ns) == kUnknown
                             ? 0
                             : Median(node.rtts_ns) - 2 * node.cumulative_ns;
@@ -616,13 +648,9 @@ void Builder::WriteTopology() {
                        ? sim::TcpAnswer::kSynAck
                        : sim::TcpAnswer::kReset;
     }
-    if (destination_.num_unanswered > 0) {
-      target.behaviour.reply_probability =
-          std::round(
-              1000.0 * destination_.num_answered /
-              (destination_.num_answered + destination_.num_unanswered)) /
-          1000;
-    }
+    // Port Unreachable is an ICMP error, which a rate limit holds back.
+    SetPartialAnswers(destination_, trace_.method == ProbeMethod::kUdp,
+                      target.behaviour);
     const int64_t delay =
         Median(destination_.rtts_ns) - 2 * destination_.cumulative_ns;
     if (delay >= kLeastReplyDelayNs) {

@@ -302,7 +302,8 @@ std::string FormatDuration(trace::Duration duration) {
     int64_t size;
     int decimals;
   };
-  static constexpr Unit kUnits[] = {{"ms", 1000000, 6}, {"us", 1000, 3}};
+  static constexpr Unit kUnits[] = {
+      {"s", 1000000000, 9}, {"ms", 1000000, 6}, {"us", 1000, 3}};
   for (const Unit& unit : kUnits) {
     if (nanoseconds < unit.size) {
       continue;

@@ -152,7 +152,7 @@ TEST(CaptureTopologyTest, SeveralRespondersAtOneTtlAreAPerPacketDiamond) {
                           "203.0.113.9 203.0.113.9 203.0.113.9"));
 }
 
-TEST(CaptureTopologyTest, SilentAndPartialHopsKeepTheirStarsThroughTheSeed) {
+TEST(CaptureTopologyTest, SilentAndPartialHopsKeepTheirStars) {
   const RebuiltTrace captured =
       Captured({{"192.0.2.1 1", "*", "192.0.2.1 1"},
                 {"*", "*", "*"},
@@ -169,6 +169,12 @@ TEST(CaptureTopologyTest, SilentAndPartialHopsKeepTheirStarsThroughTheSeed) {
                    0.667);
   EXPECT_DOUBLE_EQ(built.topology.targets[0].behaviour.reply_probability,
                    0.667);
+  // Its first two answered, then none: an ICMP rate limit's bucket of 2.
+  const sim::Router& limited = *built.topology.FindRouter("r3");
+  ASSERT_TRUE(limited.behaviour.rate_limit.has_value());
+  EXPECT_EQ(limited.behaviour.rate_limit->burst, 2u);
+  EXPECT_EQ(limited.behaviour.rate_limit->interval, std::chrono::hours(1));
+  EXPECT_EQ(limited.behaviour.reply_probability, 1);
 }
 
 TEST(CaptureTopologyTest, UnreachableFromThePreviousRouterIsItsFirewall) {

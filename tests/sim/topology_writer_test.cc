@@ -179,7 +179,8 @@ TEST(TopologyWriterTest, WritesDurationsInTheLargestUnitWithExactDecimals) {
   for (const Case& c :
        {Case{0, "0"}, Case{17, "17ns"}, Case{1000, "1us"}, Case{1500, "1.5us"},
         Case{999999, "999.999us"}, Case{3356500, "3.3565ms"},
-        Case{1000001, "1.000001ms"}, Case{2000000000, "2000ms"}}) {
+        Case{1000001, "1.000001ms"}, Case{2000000000, "2s"},
+        Case{3600000000000, "3600s"}, Case{1500000000, "1.5s"}}) {
     EXPECT_EQ(FormatDuration(trace::Duration(c.nanoseconds)), c.text);
   }
 }
