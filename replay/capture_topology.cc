@@ -50,6 +50,8 @@ struct NodeKey {
 struct Node {
   NodeKey key;
   std::vector<int64_t> rtts_ns;
+  // The TTL of each reply as it arrived.
+  std::vector<uint8_t> reply_ttls;
   int num_answered = 0;
   int num_unanswered = 0;
   // The engine's index of each probe that reached it, and whether it
@@ -120,6 +122,7 @@ int64_t Median(std::vector<int64_t> values) {
 void Count(Node& node, const trace::ProbeResult& probe) {
   ++node.num_answered;
   node.rtts_ns.push_back(probe.rtt.count());
+  node.reply_ttls.push_back(probe.reply_ttl);
   if (probe.extensions == nullptr) {
     return;
   }
@@ -156,6 +159,32 @@ void SetPartialAnswers(const Node& node, bool icmp_errors,
   const double fraction =
       double(node.num_answered) / (node.num_answered + node.num_unanswered);
   behaviour.reply_probability = std::round(fraction * 1000) / 1000;
+}
+
+// " <MPLS:L=16,E=0,S=1,T=1>" per extension object (another class as
+// " <CLASS/C-TYPE>"), as `hoplab trace -e` shows them.
+std::string ExtensionsShown(const trace::ProbeResult& probe) {
+  std::string out;
+  if (probe.extensions == nullptr) {
+    return out;
+  }
+  for (const crafter::IcmpExtensionObject& object : probe.extensions->objects) {
+    if (object.mpls_labels.empty()) {
+      out += " <" + std::to_string(object.class_num) + "/" +
+             std::to_string(object.c_type) + ">";
+      continue;
+    }
+    std::string entries;
+    for (const crafter::MplsLabelEntry& entry : object.mpls_labels) {
+      entries += (entries.empty() ? "" : "/") +
+                 ("L=" + std::to_string(entry.label) +
+                  ",E=" + std::to_string(entry.traffic_class) +
+                  ",S=" + std::to_string(entry.bottom_of_stack ? 1 : 0) +
+                  ",T=" + std::to_string(entry.ttl));
+    }
+    out += " <MPLS:" + entries + ">";
+  }
+  return out;
 }
 
 std::string TtlList(const std::vector<uint8_t>& ttls) {
@@ -221,7 +250,8 @@ class Builder {
   void FillStage(StageModel& stage, const trace::Hop& hop);
   void PlaceRoundTrips();
   Ipv4Address Placeholder();
-  void AddRouter(Node& node, bool silent);
+  void SetReplyTtl(const Node& node, uint8_t ttl, sim::RouterProfile& profile);
+  void AddRouter(Node& node, uint8_t stage_ttl);
   void WriteTopology();
   void ChooseSeed();
   void Verify();
@@ -544,7 +574,36 @@ Ipv4Address Builder::Placeholder() {
   return Ipv4Address(next_placeholder_++);
 }
 
-void Builder::AddRouter(Node& node, bool silent) {
+// A reply crosses the routers between its sender and the host, each
+// taking one from its TTL: the sender's initial TTL is the most common
+// captured one plus those routers (Linux's 64 needs no key).
+void Builder::SetReplyTtl(const Node& node, uint8_t ttl,
+                          sim::RouterProfile& profile) {
+  std::map<uint8_t, int> counts;
+  for (uint8_t reply_ttl : node.reply_ttls) {
+    ++counts[reply_ttl];
+  }
+  const auto most = std::max_element(
+      counts.begin(), counts.end(),
+      [](const auto& a, const auto& b) { return a.second < b.second; });
+  // A reply can arrive with TTL 0 only from a broken sender; such a
+  // capture keeps the profile's TTL.
+  if (most == counts.end() || most->first == 0) {
+    return;
+  }
+  const int initial = most->first + ttl - 1;
+  if (initial > 255) {
+    Warn("hop " + std::to_string(ttl) + " (" +
+         Ipv4Address(node.key.address).ToString() +
+         "): its replies arrived with TTL " + std::to_string(most->first) +
+         ", more than 255 less the " + std::to_string(ttl - 1) +
+         " routers the simulated reply crosses back (an asymmetric path)");
+    return;
+  }
+  profile.initial_ttl = uint8_t(initial);
+}
+
+void Builder::AddRouter(Node& node, uint8_t stage_ttl) {
   sim::Router& router = out_.topology.routers.emplace_back();
   node.router = out_.topology.routers.size() - 1;
   router.id = node.id;
@@ -558,8 +617,9 @@ void Builder::AddRouter(Node& node, bool silent) {
       router.reply_from = Ipv4Address(node.key.address);
     }
   }
-  router.behaviour.silent = silent || !answers;
+  router.behaviour.silent = !answers;
   SetPartialAnswers(node, true, router.behaviour);
+  SetReplyTtl(node, stage_ttl, router.behaviour.profile);
   const int64_t delay = Median(node.rtts_ns) == kUnknown
                             ? 0
                             : Median(node.rtts_ns) - 2 * node.cumulative_ns;
@@ -611,7 +671,7 @@ void Builder::WriteTopology() {
         node.id +=
             i < 26 ? std::string(1, char('a' + i)) : "-" + std::to_string(i);
       }
-      AddRouter(node, false);
+      AddRouter(node, stage.ttl);
       link(node.id, node.cumulative_ns);
     }
     for (size_t branch : stage.branches) {
@@ -649,6 +709,8 @@ void Builder::WriteTopology() {
                        : sim::TcpAnswer::kReset;
     }
     // Port Unreachable is an ICMP error, which a rate limit holds back.
+    SetReplyTtl(destination_, uint8_t(num_stages_ + 1),
+                target.behaviour.profile);
     SetPartialAnswers(destination_, trace_.method == ProbeMethod::kUdp,
                       target.behaviour);
     const int64_t delay =
@@ -766,7 +828,8 @@ std::optional<std::string> FirstDifference(
       return std::string("*");
     }
     const std::string mark = trace::Annotation(probe);
-    return probe.from->ToString() + (mark.empty() ? "" : " " + mark);
+    return probe.from->ToString() + ExtensionsShown(probe) +
+           (mark.empty() ? "" : " " + mark);
   };
   if (captured.size() != simulated.size()) {
     return std::to_string(simulated.size()) + " hops where the capture has " +

@@ -55,6 +55,9 @@ struct CaptureTopology {
 //   them.
 // - Routers whose Time Exceeded carried an RFC 4950 label stack switch
 //   those labels (uniform TTL).
+// - Each responder's replies start with the TTL that makes them arrive
+//   with their most common captured TTL after the routers on the way back
+//   (reply_ttl, left out at Linux's 64).
 // - Addresses answering at several TTLs, and routers the capture never
 //   shows, get placeholder addresses in 0.0.0.0/8 ("this network", RFC
 //   1122 §3.2.1.3, which no router answers from), answering from the
@@ -75,7 +78,8 @@ trace::TraceResult RunOnTopology(const sim::Topology& topology, uint64_t seed,
                                  const trace::TraceOptions& options);
 
 // The first difference between a captured hop list and a simulated one,
-// or nullopt: hops by TTL, then per probe the responder and mark. A
+// or nullopt: hops by TTL, then per probe the responder, its ICMP
+// extension objects (MPLS label entries in full) and its mark. A
 // captured hop may hold fewer probes than the simulated (a capture cut
 // short); its probes are compared with the first simulated ones.
 std::optional<std::string> FirstDifference(

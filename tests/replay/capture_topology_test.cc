@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,8 @@ RebuiltTrace Captured(const std::vector<std::vector<std::string>>& hops,
     for (const std::string& text : hop) {
       out.probes.push_back(Probe(text, method));
       out.probes.back().ttl = ttl;
+      // Linux's 64, less the routers on the way back.
+      out.probes.back().reply_ttl = uint8_t(64 - ttl + 1);
     }
   }
   rebuilt.max_ttl = ttl;
@@ -122,6 +125,32 @@ TEST(CaptureTopologyTest, AChainReachesItsDestinationWithTheMedianRoundTrips) {
   EXPECT_EQ(built.options.max_ttl, 3);
   EXPECT_EQ(built.options.num_queries, 3);
   EXPECT_EQ(built.topology.host.ToString(), "192.0.2.100");
+}
+
+TEST(CaptureTopologyTest, RepliesKeepTheTtlTheyArrivedWith) {
+  RebuiltTrace captured =
+      Captured({{"192.0.2.1 1", "192.0.2.1 1", "192.0.2.1 1"},
+                {"198.51.100.1 2", "198.51.100.1 2", "198.51.100.1 2"},
+                {"203.0.113.9 3 =", "203.0.113.9 3 =", "203.0.113.9 3 ="}});
+  // A router starting at 255, a host at 128.
+  for (trace::ProbeResult& probe : captured.result.hops[1].probes) {
+    probe.reply_ttl = 254;
+  }
+  for (trace::ProbeResult& probe : captured.result.hops[2].probes) {
+    probe.reply_ttl = 126;
+  }
+  const CaptureTopology built = BuildCaptureTopology(captured, "ttls");
+  EXPECT_THAT(built.warnings, IsEmpty());
+  EXPECT_EQ(built.topology.FindRouter("r1")->behaviour.profile.initial_ttl, 64);
+  EXPECT_EQ(built.topology.FindRouter("r2")->behaviour.profile.initial_ttl,
+            255);
+  EXPECT_EQ(built.topology.targets[0].behaviour.profile.initial_ttl, 128);
+  const trace::TraceResult result =
+      RunOnTopology(built.topology, built.topology.seed, built.options);
+  ASSERT_EQ(result.hops.size(), 3u);
+  EXPECT_EQ(result.hops[0].probes[0].reply_ttl, 64);
+  EXPECT_EQ(result.hops[1].probes[0].reply_ttl, 254);
+  EXPECT_EQ(result.hops[2].probes[0].reply_ttl, 126);
 }
 
 TEST(CaptureTopologyTest, SeveralRespondersAtOneTtlAreAPerPacketDiamond) {
@@ -298,6 +327,50 @@ TEST(CaptureTopologyTest, FirstDifferenceComparesCapturedProbesOnly) {
   const RebuiltTrace other = Captured({{"192.0.2.2 1"}, {"*", "*"}});
   EXPECT_EQ(FirstDifference(captured.result.hops, other.result.hops),
             "hop 1 probe 1: 192.0.2.2 where the capture has 192.0.2.1");
+
+  // A label stack entry that differs (here its EXP bits) is a difference.
+  RebuiltTrace labelled = captured;
+  RebuiltTrace relabelled = captured;
+  const auto stack = [](uint8_t exp) {
+    auto extensions = std::make_shared<crafter::IcmpExtensions>();
+    crafter::IcmpExtensionObject& object = extensions->objects.emplace_back();
+    object.class_num = 1;
+    object.c_type = 1;
+    object.mpls_labels = {{24001, exp, true, 1}};
+    return extensions;
+  };
+  labelled.result.hops[0].probes[0].extensions = stack(0);
+  relabelled.result.hops[0].probes[0].extensions = stack(5);
+  EXPECT_EQ(FirstDifference(labelled.result.hops, relabelled.result.hops),
+            "hop 1 probe 1: 192.0.2.1 <MPLS:L=24001,E=5,S=1,T=1> where the "
+            "capture has 192.0.2.1 <MPLS:L=24001,E=0,S=1,T=1>");
+  EXPECT_EQ(FirstDifference(labelled.result.hops, labelled.result.hops),
+            std::nullopt);
+}
+
+TEST(CaptureTopologyTest, LabelStacksMakeMplsRoutersWithThoseLabels) {
+  RebuiltTrace captured =
+      Captured({{"192.0.2.1 1", "192.0.2.1 1", "192.0.2.1 1"},
+                {"198.51.100.1 9", "198.51.100.1 9", "198.51.100.1 9"},
+                {"203.0.113.9 10 =", "203.0.113.9 10 =", "203.0.113.9 10 ="}});
+  auto extensions = std::make_shared<crafter::IcmpExtensions>();
+  crafter::IcmpExtensionObject& object = extensions->objects.emplace_back();
+  object.class_num = 1;
+  object.c_type = 1;
+  object.mpls_labels = {{24001, 0, false, 1}, {16, 0, true, 1}};
+  for (trace::ProbeResult& probe : captured.result.hops[1].probes) {
+    probe.extensions = extensions;
+  }
+  const CaptureTopology built = BuildCaptureTopology(captured, "mpls");
+  EXPECT_THAT(built.warnings, IsEmpty());
+  const sim::Router& lsr = *built.topology.FindRouter("r2");
+  ASSERT_TRUE(lsr.mpls.has_value());
+  EXPECT_THAT(lsr.mpls->labels, ElementsAre(24001, 16));
+  const trace::TraceResult result =
+      RunOnTopology(built.topology, built.topology.seed, built.options);
+  ASSERT_NE(result.hops[1].probes[0].extensions, nullptr);
+  EXPECT_EQ(result.hops[1].probes[0].extensions->objects[0].mpls_labels,
+            object.mpls_labels);
 }
 
 }  // namespace
