@@ -187,6 +187,34 @@ std::string ExtensionsShown(const trace::ProbeResult& probe) {
   return out;
 }
 
+// Probe `index` of a stage's `slots` answered by node `second` (or by
+// nobody): the shortest list of turns, probe k taking turn k modulo its
+// length, that gives every answered probe its node. The engine's index of
+// each probe is unique, so a list as long as the highest index plus one
+// always fits.
+std::vector<size_t> ShortestTurns(
+    const std::vector<std::pair<size_t, std::optional<size_t>>>& slots) {
+  for (size_t period = 1;; ++period) {
+    std::vector<std::optional<size_t>> turns(period);
+    bool fits = true;
+    for (const auto& [index, node] : slots) {
+      if (!node.has_value()) {
+        continue;
+      }
+      std::optional<size_t>& turn = turns[index % period];
+      fits = fits && (!turn.has_value() || *turn == *node);
+      turn = node;
+    }
+    if (fits) {
+      std::vector<size_t> branches;
+      for (const std::optional<size_t>& turn : turns) {
+        branches.push_back(turn.value_or(0));
+      }
+      return branches;
+    }
+  }
+}
+
 std::string TtlList(const std::vector<uint8_t>& ttls) {
   std::string out;
   for (uint8_t ttl : ttls) {
@@ -246,13 +274,16 @@ class Builder {
 
   void ChooseOptions();
   void PlaceDestination();
+  void PlaceUnansweredDestination();
   void BuildStages();
+  void CountLastHop();
   void FillStage(StageModel& stage, const trace::Hop& hop);
   void PlaceRoundTrips();
   Ipv4Address Placeholder();
   void SetReplyTtl(const Node& node, uint8_t ttl, sim::RouterProfile& profile);
   void AddRouter(Node& node, uint8_t stage_ttl);
   void WriteTopology();
+  void WriteDestination(sim::Target& target);
   void ChooseSeed();
   void Verify();
 
@@ -362,11 +393,15 @@ void Builder::PlaceDestination() {
     }
   }
   num_stages_ = last.ttl;
-  if (rejected) {
-    return;
+  if (!rejected) {
+    PlaceUnansweredDestination();
   }
-  // Step: hops nothing answered at the end: a destination silent to the
-  // method stands at the first of them.
+}
+
+// The destination that never answered: silent to the method at the first
+// of the hops nothing answered at the end, or past the last hop.
+void Builder::PlaceUnansweredDestination() {
+  const ProbeMethod method = trace_.method;
   uint8_t first_silent = 0;
   for (auto hop = hops_.rbegin(); hop != hops_.rend(); ++hop) {
     const bool silent = std::none_of(
@@ -413,11 +448,14 @@ void Builder::BuildStages() {
     Warn("the capture holds no probe at TTL " + TtlList(unprobed) +
          ": silent placeholder routers stand there");
   }
+  CountLastHop();
+}
 
-  // Step: the destination's answers and the hop the firewall rejects.
+// The destination's answers, or the hop the firewall rejects.
+void Builder::CountLastHop() {
   const trace::Hop& last = hops_.back();
   std::vector<uint8_t> ignored;
-  for (size_t q = 0; q < last.probes.size(); ++q) {
+  for (size_t q = 0; q < last.probes.size() && q < Queries(); ++q) {
     const trace::ProbeResult& probe = last.probes[q];
     Node* node = nullptr;
     if (destination_answered_ || destination_silent_) {
@@ -489,36 +527,10 @@ void Builder::FillStage(StageModel& stage, const trace::Hop& hop) {
     return;
   }
 
-  // Step: the shortest period of turns that gives every probe its
-  // responder; probe k takes turn k modulo the period.
-  size_t period = stage.nodes.size();
-  while (true) {
-    std::vector<std::optional<size_t>> turns(period);
-    bool fits = true;
-    for (const auto& [index, node] : slots) {
-      if (!node.has_value()) {
-        continue;
-      }
-      std::optional<size_t>& turn = turns[index % period];
-      fits = fits && (!turn.has_value() || *turn == *node);
-      turn = node;
-    }
-    std::set<size_t> seen;
-    for (const std::optional<size_t>& turn : turns) {
-      if (turn.has_value()) {
-        seen.insert(*turn);
-      }
-    }
-    if (fits && seen.size() == stage.nodes.size()) {
-      for (const std::optional<size_t>& turn : turns) {
-        stage.branches.push_back(turn.value_or(0));
-      }
-      break;
-    }
-    ++period;
-  }
+  stage.branches = ShortestTurns(slots);
   // Step: a probe nobody answered went to its turn's router, which did
   // not answer it.
+  const size_t period = stage.branches.size();
   for (const auto& [index, node] : slots) {
     if (!node.has_value()) {
       Node& node = stage.nodes[stage.branches[index % period]];
@@ -696,8 +708,11 @@ void Builder::WriteTopology() {
       router.firewall->protocols = {ProtocolOf(trace_.method)};
     }
   }
+  WriteDestination(target);
+}
 
-  // Step: how the destination answers.
+// How the destination answers.
+void Builder::WriteDestination(sim::Target& target) {
   if (destination_answered_) {
     const Ipv4Address from(destination_.key.address);
     if (from != trace_.destination) {
