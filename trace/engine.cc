@@ -49,14 +49,22 @@ Result<TraceResult> Engine::Run() {
     }
 
     // Step 2: wait for a reply until the oldest probe in flight expires.
-    auto received = transport_.Receive(NextDeadline());
+    const TimePoint deadline = NextDeadline();
+    auto received = transport_.Receive(deadline);
     if (!received.ok()) {
       return received.error();
     }
+    // Step 3: give up on the probes whose wait ended before the latest
+    // moment nothing older can still be waiting to be read: the arrival of
+    // the datagram just read, or the deadline when none came. Not the
+    // clock: a slowed-down process (load, sanitizers) reads replies well
+    // after they arrived, and those that arrived in time still count.
+    TimePoint drained_until = deadline;
     if (received->has_value()) {
+      drained_until = (*received)->at;
       HandleDatagram(**received);
     }
-    ExpireProbes(clock_.Now());
+    ExpireProbes(drained_until);
     FlushCompletedHops();
   }
   FlushCompletedHops();
