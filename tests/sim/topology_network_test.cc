@@ -8,6 +8,8 @@
 #include <tins/tins.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -451,6 +453,118 @@ TEST(TopologyNetworkTest, SameTopologyAndSeedGiveTheSameBytesAndTimes) {
     EXPECT_EQ(first[i].at, second[i].at);
     EXPECT_EQ(first[i].bytes, second[i].bytes);
   }
+}
+
+// Three routers that answer in three shapes, and a target that accepts
+// every TCP port.
+constexpr char kAnswerShapes[] = R"(name: answer-shapes
+routers:
+  - {id: linux, address: 198.51.100.1}
+  - {id: old, address: 198.51.100.2, profile: rfc792}
+  - id: tuned
+    address: 198.51.100.3
+    quote: rfc792
+    reply_tos: 40
+    reply_ttl: 128
+links:
+  - {between: [host, linux], latency: 1ms}
+  - {between: [linux, old], latency: 1ms}
+  - {between: [old, tuned], latency: 1ms}
+  - {between: [tuned, 203.0.113.1], latency: 1ms, jitter: 500us}
+targets:
+  - {address: 203.0.113.1, route: [linux, old, tuned], tcp: syn-ack}
+)";
+
+// A 300-byte UDP probe with `ttl` sent into kAnswerShapes: the one reply,
+// as libtins reads it.
+Tins::IP AnswerToUdp(uint8_t ttl) {
+  crafter::ProbeSpec spec;
+  spec.method = ProbeMethod::kUdp;
+  spec.source = Ipv4Address::FromOctets(192, 0, 2, 100);
+  spec.destination = Ipv4Address::FromOctets(203, 0, 113, 1);
+  spec.ttl = ttl;
+  spec.source_port = 40000;
+  spec.destination_port = 33434;
+  spec.packet_size = 300;
+  const auto replies = SendOne(Load(kAnswerShapes), spec);
+  EXPECT_EQ(replies.size(), 1u) << "ttl " << int(ttl);
+  if (replies.empty()) {
+    return Tins::IP();
+  }
+  return Tins::IP(replies[0].bytes.data(), uint32_t(replies[0].bytes.size()));
+}
+
+TEST(TopologyNetworkTest, LinuxProfileQuotesAllThatFitsIn576WithTos0xc0) {
+  const Tins::IP reply = AnswerToUdp(1);
+  EXPECT_EQ(reply.rfind_pdu<Tins::ICMP>().type(), Tins::ICMP::TIME_EXCEEDED);
+  // RFC 1812 section 4.3.2.3: the whole 300-byte probe fits in 576.
+  EXPECT_EQ(reply.tot_len(), 20 + 8 + 300);
+  EXPECT_EQ(reply.tos(), 0xc0);
+  EXPECT_EQ(reply.ttl(), 64);
+}
+
+TEST(TopologyNetworkTest, Rfc792ProfileQuotesTheHeaderAndEightBytes) {
+  const Tins::IP reply = AnswerToUdp(2);
+  EXPECT_EQ(reply.src_addr(), Tins::IPv4Address("198.51.100.2"));
+  EXPECT_EQ(reply.rfind_pdu<Tins::ICMP>().type(), Tins::ICMP::TIME_EXCEEDED);
+  // RFC 792: the internet header and the first 64 bits of the datagram.
+  EXPECT_EQ(reply.tot_len(), 20 + 8 + 20 + 8);
+  const auto& quote = reply.rfind_pdu<Tins::RawPDU>().payload();
+  Tins::IP inner(quote.data(), uint32_t(quote.size()));
+  EXPECT_EQ(inner.tot_len(), 300);
+  EXPECT_EQ(inner.rfind_pdu<Tins::UDP>().dport(), 33434);
+  EXPECT_EQ(reply.tos(), 0);
+  // TTL 255, less one for linux on the way back.
+  EXPECT_EQ(reply.ttl(), 254);
+}
+
+TEST(TopologyNetworkTest, QuoteReplyTosAndReplyTtlOverrideTheProfile) {
+  const Tins::IP reply = AnswerToUdp(3);
+  EXPECT_EQ(reply.src_addr(), Tins::IPv4Address("198.51.100.3"));
+  EXPECT_EQ(reply.tot_len(), 20 + 8 + 20 + 8);
+  EXPECT_EQ(reply.tos(), 40);
+  // 128, less one each for old and linux on the way back.
+  EXPECT_EQ(reply.ttl(), 126);
+}
+
+TEST(TopologyNetworkTest, TargetForcedToSynAckAnswersEveryTcpPort) {
+  trace::TraceOptions options = Options("203.0.113.1", ProbeMethod::kTcp);
+  for (int port : {25, 80, 4444}) {
+    options.destination_port = static_cast<uint16_t>(port);
+    const trace::TraceResult result = Trace(Load(kAnswerShapes), options);
+    ASSERT_TRUE(result.reached) << "port " << port;
+    ASSERT_EQ(result.hops.size(), 4u) << "port " << port;
+    for (const trace::ProbeResult& probe : result.hops.back().probes) {
+      EXPECT_EQ(probe.kind, crafter::ReplyKind::kTcpSynAck) << "port " << port;
+    }
+  }
+}
+
+TEST(TopologyNetworkTest, JitterStaysWithinItsBoundAndRepeatsPerSeed) {
+  trace::TraceOptions options = Options("203.0.113.1");
+  options.num_queries = 10;
+  const auto rtts = [&](uint64_t seed) {
+    std::vector<int64_t> micros;
+    const trace::TraceResult result = Trace(Load(kAnswerShapes), options, seed);
+    for (const trace::ProbeResult& probe : result.hops.back().probes) {
+      micros.push_back(
+          std::chrono::duration_cast<std::chrono::microseconds>(probe.rtt)
+              .count());
+    }
+    return micros;
+  };
+  const std::vector<int64_t> first = rtts(5);
+  ASSERT_EQ(first.size(), 10u);
+  // Four 1 ms links each way; the last one's 500 us of jitter is drawn
+  // once per crossing, so twice per round trip.
+  for (int64_t rtt : first) {
+    EXPECT_GE(rtt, 8000);
+    EXPECT_LE(rtt, 9000);
+  }
+  EXPECT_GT(*std::max_element(first.begin(), first.end()),
+            *std::min_element(first.begin(), first.end()));
+  EXPECT_EQ(first, rtts(5));
+  EXPECT_NE(first, rtts(6));
 }
 
 }  // namespace
