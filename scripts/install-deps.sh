@@ -15,6 +15,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # The tests compare hoplab with the real tools in network namespaces.
   iproute2 traceroute tcpdump iputils-ping
+  # mtr --report, whose layout hoplab's --report is checked against.
+  mtr-tiny
   # The lab: ethtool for real checksums on veth links, nftables for a
   # silent or a rejecting router, socat for a listening TCP port, setpriv
   # (util-linux) for traces as an ordinary user.
