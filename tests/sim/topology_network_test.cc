@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crafter/icmp.h"
@@ -264,6 +265,51 @@ targets:
   }
   for (const trace::ProbeResult& probe : result.hops[1].probes) {
     EXPECT_EQ(probe.rtt, std::chrono::microseconds(4250));
+  }
+}
+
+TEST(TopologyNetworkTest, FirewallRejectsWithEveryNamedCode) {
+  // RFC 792, RFC 1122 section 3.2.2.1 and RFC 1812 section 5.2.7.1 codes,
+  // by the names topology files use; traceroute shows them as !N, !H, !P,
+  // (port: the target's own answer, no mark), !F, !S, !X, !V, !C.
+  const std::pair<const char*, int> kCodes[] = {{"net", 0},
+                                                {"host", 1},
+                                                {"protocol", 2},
+                                                {"port", 3},
+                                                {"frag-needed", 4},
+                                                {"source-route", 5},
+                                                {"net-prohibited", 9},
+                                                {"host-prohibited", 10},
+                                                {"admin", 13},
+                                                {"host-precedence", 14},
+                                                {"precedence-cutoff", 15},
+                                                {"42", 42}};
+  for (const auto& [name, code] : kCodes) {
+    SCOPED_TRACE(name);
+    const std::string text = std::string(R"(name: codes
+routers:
+  - {id: gw, address: 192.0.2.1}
+  - id: fw
+    address: 198.51.100.1
+    firewall: {action: reject, code: )") +
+                             name + R"(}
+links:
+  - {between: [host, gw], latency: 1ms}
+  - {between: [gw, fw], latency: 1ms}
+  - {between: [fw, 203.0.113.1], latency: 1ms}
+targets:
+  - {address: 203.0.113.1, route: [gw, fw]}
+)";
+    trace::TraceOptions options = Options("203.0.113.1", ProbeMethod::kUdp);
+    options.num_queries = 1;
+    const trace::TraceResult result = Trace(Load(text), options);
+    // fw answers TTL 2 with Time Exceeded and rejects what it would
+    // forward: TTL 3 and up.
+    ASSERT_EQ(result.hops.size(), 3u);
+    const trace::ProbeResult& probe = result.hops[2].probes[0];
+    EXPECT_EQ(probe.from, Ipv4Address::FromOctets(198, 51, 100, 1));
+    EXPECT_EQ(probe.kind, crafter::ReplyKind::kDestinationUnreachable);
+    EXPECT_EQ(probe.icmp_code, code);
   }
 }
 
