@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include "crafter/byte_cursor.h"
 #include "replay/pcapng_reader.h"
@@ -11,8 +12,18 @@
 namespace hoplab::replay {
 namespace {
 
+// pcap's per-record header: seconds, fraction, caplen, length.
+constexpr uint64_t kPcapRecordHeaderSize = 16;
+// libpcap cuts no record below this caplen (its smallest per-link-type
+// limit, pcap-common.c max_snaplen_for_dlt), so below it the record's
+// size on disk is its header and caplen bytes.
+constexpr uint32_t kUncutCaplen = 65535;
+
 // Reads through libpcap. Record offsets come from the position of the
-// file libpcap reads (pcap_file), taken before each record.
+// file libpcap reads (pcap_file): in a pcap file, the first one's and then
+// each record's header and caplen added up (one ftell, a system call, per
+// record costs more than the rest of reading it); in pcapng, and after a
+// record libpcap may have cut, taken anew before the record.
 class LibpcapReader final : public CaptureReader {
  public:
   LibpcapReader(std::string path, pcap_t* handle, std::string format)
@@ -22,9 +33,13 @@ class LibpcapReader final : public CaptureReader {
   Result<std::optional<CaptureRecord>> Next() override {
     CaptureRecord record;
     record.number = num_records_ + 1;
-    FILE* file = pcap_file(handle_);
-    const long offset = file != nullptr ? std::ftell(file) : -1;
-    record.offset = offset < 0 ? 0 : static_cast<uint64_t>(offset);
+    if (next_offset_.has_value()) {
+      record.offset = *next_offset_;
+    } else {
+      FILE* file = pcap_file(handle_);
+      const long offset = file != nullptr ? std::ftell(file) : -1;
+      record.offset = offset < 0 ? 0 : static_cast<uint64_t>(offset);
+    }
     pcap_pkthdr* header = nullptr;
     const u_char* data = nullptr;
     switch (pcap_next_ex(handle_, &header, &data)) {
@@ -44,6 +59,10 @@ class LibpcapReader final : public CaptureReader {
     record.link_type = static_cast<uint32_t>(pcap_datalink(handle_));
     record.bytes = std::span<const uint8_t>(data, header->caplen);
     record.original_size = header->len;
+    next_offset_.reset();
+    if (is_pcap_ && header->caplen < kUncutCaplen) {
+      next_offset_ = record.offset + kPcapRecordHeaderSize + header->caplen;
+    }
     return std::optional<CaptureRecord>(record);
   }
 
@@ -53,7 +72,10 @@ class LibpcapReader final : public CaptureReader {
   std::string path_;
   pcap_t* handle_;
   std::string format_;
+  const bool is_pcap_ = format_ == "pcap";
   uint64_t num_records_ = 0;
+  // Where the next record starts, when known without asking the file.
+  std::optional<uint64_t> next_offset_;
 };
 
 class OwnPcapngReader final : public CaptureReader {

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "crafter/byte_cursor.h"
 #include "crafter/ipv4.h"
@@ -34,6 +35,18 @@ std::tuple<ProbeMethod, uint32_t, uint32_t, uint16_t> GroupKey(
     const crafter::ProbeKey& key) {
   return {key.method, key.source.value(), key.destination.value(),
           key.method == ProbeMethod::kIcmp ? key.icmp_id : uint16_t{0}};
+}
+
+// The fields Answers compares in every case: method, source, and the ICMP
+// identifier and sequence or the two ports, packed into one word. Probes
+// with equal words are the only candidates for a reply with that word.
+uint64_t CandidateKey(const crafter::ProbeKey& key) {
+  const uint32_t fields =
+      key.method == ProbeMethod::kIcmp
+          ? uint32_t{key.icmp_id} << 16 | key.icmp_sequence
+          : uint32_t{key.source_port} << 16 | key.destination_port;
+  const uint64_t mixed = uint64_t{key.source.value()} << 32 | fields;
+  return mixed ^ uint64_t(key.method) << 62;
 }
 
 }  // namespace
@@ -94,13 +107,20 @@ void TraceRebuilder::Add(trace::TimePoint at,
   replies_.push_back(CapturedReply{*reply, at});
 }
 
-void TraceRebuilder::Match(size_t reply_index) {
+void TraceRebuilder::Match(size_t reply_index,
+                           const CandidateIndex& candidates) {
   const CapturedReply& captured = replies_[reply_index];
+  const auto bucket = candidates.find(CandidateKey(captured.reply.probe));
+  if (bucket == candidates.end()) {
+    ++counters_.num_unmatched;
+    return;
+  }
   // The latest probe sent before the reply that it answers: sequence
   // numbers and ports wrap, and a reused key belongs to the newer probe.
   Probe* found = nullptr;
   bool any = false;
-  for (Probe& probe : probes_) {
+  for (size_t i : bucket->second) {
+    Probe& probe = probes_[i];
     if (probe.at > captured.at) {
       break;
     }
@@ -207,16 +227,29 @@ RebuiltTrace TraceRebuilder::Build(const std::vector<size_t>& group) const {
 }
 
 std::vector<RebuiltTrace> TraceRebuilder::Rebuild() {
+  // Captures are nearly always in time order already; checking is cheaper
+  // than a merge sort that moves every record.
   const auto by_time = [](const auto& a, const auto& b) { return a.at < b.at; };
-  std::stable_sort(probes_.begin(), probes_.end(), by_time);
-  std::stable_sort(replies_.begin(), replies_.end(), by_time);
+  if (!std::is_sorted(probes_.begin(), probes_.end(), by_time)) {
+    std::stable_sort(probes_.begin(), probes_.end(), by_time);
+  }
+  if (!std::is_sorted(replies_.begin(), replies_.end(), by_time)) {
+    std::stable_sort(replies_.begin(), replies_.end(), by_time);
+  }
   for (Probe& probe : probes_) {
     probe.reply.reset();
   }
   counters_.num_unmatched = 0;
   counters_.num_late = 0;
+  // Probes by the fields a reply must share with them, each bucket in
+  // time order, so matching does not scan every probe per reply.
+  CandidateIndex candidates;
+  candidates.reserve(probes_.size());
+  for (size_t i = 0; i < probes_.size(); ++i) {
+    candidates[CandidateKey(probes_[i].probe.key)].push_back(i);
+  }
   for (size_t i = 0; i < replies_.size(); ++i) {
-    Match(i);
+    Match(i, candidates);
   }
   std::vector<RebuiltTrace> traces;
   for (const std::vector<size_t>& group : Group()) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "crafter/captured_probe.h"
@@ -85,7 +86,10 @@ class TraceRebuilder {
     trace::TimePoint at;
   };
 
-  void Match(size_t reply_index);
+  // Probe indices (in time order) by the fields every match compares.
+  using CandidateIndex = std::unordered_map<uint64_t, std::vector<size_t>>;
+
+  void Match(size_t reply_index, const CandidateIndex& candidates);
   std::vector<std::vector<size_t>> Group() const;
   RebuiltTrace Build(const std::vector<size_t>& group) const;
 
