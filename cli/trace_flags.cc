@@ -164,6 +164,13 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
                       "reply, or HERE times the round trip of a reply from "
                       "the same hop, or NEAR times one from a later hop "
                       "(5.0,3,10)");
+  command
+      ->add_option("--limit-retries", options.limit_retries,
+                   "Rounds of re-asking, a second apart, hops whose routers "
+                   "rate-limit ICMP (below a hop that answered: a hop with "
+                   "some probes answered, or two silent hops); 0 never "
+                   "re-asks (1)")
+      ->check(CLI::Range(0, trace::kMaxLimitRetries));
   command->add_option("-z,--sendwait", options.send_wait,
                       "Least time between probes: seconds, or milliseconds "
                       "above 10 (0)");
@@ -247,6 +254,7 @@ Result<trace::TraceOptions> ToTraceOptions(const TraceCommandOptions& options,
   trace_options.num_queries = options.num_queries.value_or(
       options.report ? 1 : trace::kDefaultNumQueries);
   trace_options.max_in_flight = options.max_in_flight;
+  trace_options.limit_retries = options.limit_retries;
   trace_options.tos = static_cast<uint8_t>(options.tos);
   trace_options.dont_fragment = options.dont_fragment;
   if (options.packet_length.has_value()) {

@@ -59,6 +59,7 @@ struct TraceCommandOptions {
   // -q; when not given, 3 (traceroute) or 1 per cycle with --report (mtr).
   std::optional<int> num_queries;
   int max_in_flight = trace::kDefaultMaxInFlight;
+  int limit_retries = trace::kDefaultLimitRetries;
   // -w MAX[,HERE,NEAR] as typed.
   std::string wait = "5.0,3,10";
   // -z as typed: seconds, or milliseconds when above 10.

@@ -24,6 +24,8 @@ Engine::Engine(Transport& transport, const Clock& clock, TraceOptions options)
   end_ = num_hops * static_cast<size_t>(options_.num_queries);
   probes_.resize(end_);
   states_.assign(end_, ProbeState::kUnsent);
+  number_of_.resize(end_);
+  retries_over_ = options_.limit_retries == 0;
   buffer_.resize(options_.packet_size);
   result_.hops.reserve(num_hops);
 }
@@ -34,49 +36,75 @@ uint8_t Engine::TtlOf(size_t index) const {
 }
 
 Result<TraceResult> Engine::Run() {
-  while (!AllDone()) {
-    if (StopRequested()) {
-      StopNow();
-      return Error{"interrupted"};
-    }
-    // Step 1: keep up to -N probes in flight, in TTL order, at least -z
-    // apart.
-    while (CanSendMore() && NextSendTime() <= clock_.Now()) {
-      if (Status sent = SendProbe(next_to_send_); !sent.ok()) {
+  do {
+    while (!AllDone()) {
+      if (StopRequested()) {
+        StopNow();
+        return Error{"interrupted"};
+      }
+      // Step 1: keep up to -N probes in flight, in TTL order, at least -z
+      // apart; then the re-asks that are due.
+      if (Status sent = SendDue(); !sent.ok()) {
         return Error{sent.message()};
       }
-      ++next_to_send_;
-    }
 
-    // Step 2: wait for a reply until the oldest probe in flight expires.
-    const TimePoint deadline = NextDeadline();
-    auto received = transport_.Receive(deadline);
-    if (!received.ok()) {
-      return received.error();
+      // Step 2: wait for a reply until the oldest probe in flight expires
+      // or the next probe is due.
+      const TimePoint deadline = NextDeadline();
+      auto received = transport_.Receive(deadline);
+      if (!received.ok()) {
+        return received.error();
+      }
+      // Step 3: give up on the probes whose wait ended before the latest
+      // moment nothing older can still be waiting to be read: the arrival
+      // of the datagram just read, or the deadline when none came. Not the
+      // clock: a slowed-down process (load, sanitizers) reads replies well
+      // after they arrived, and those that arrived in time still count.
+      TimePoint drained_until = deadline;
+      if (received->has_value()) {
+        drained_until = (*received)->at;
+        HandleDatagram(**received);
+      }
+      ExpireProbes(drained_until);
+      FlushCompletedHops();
     }
-    // Step 3: give up on the probes whose wait ended before the latest
-    // moment nothing older can still be waiting to be read: the arrival of
-    // the datagram just read, or the deadline when none came. Not the
-    // clock: a slowed-down process (load, sanitizers) reads replies well
-    // after they arrived, and those that arrived in time still count.
-    TimePoint drained_until = deadline;
-    if (received->has_value()) {
-      drained_until = (*received)->at;
-      HandleDatagram(**received);
-    }
-    ExpireProbes(drained_until);
-    FlushCompletedHops();
-  }
+    // Step 4: every probe is answered or lost; a rate-limited path gets
+    // another round.
+  } while (ScheduleRetryRound());
+  retries_over_ = true;
   FlushCompletedHops();
   return result_;
 }
 
-Status Engine::SendProbe(size_t index) {
-  uint16_t ip_id = static_cast<uint16_t>(options_.first_ip_id + index);
+Status Engine::SendDue() {
+  while (CanSendMore() && NextSendTime() <= clock_.Now()) {
+    if (Status sent = SendProbe(next_to_send_, next_to_send_); !sent.ok()) {
+      return sent;
+    }
+    ++next_to_send_;
+    num_sent_ = std::max(num_sent_, next_to_send_);
+  }
+  const TimePoint now = clock_.Now();
+  while (!pending_retries_.empty() &&
+         num_in_flight_ < size_t(options_.max_in_flight) &&
+         pending_retries_.front().at <= now) {
+    const size_t slot = pending_retries_.front().slot;
+    if (Status sent = SendProbe(slot, num_sent_ + retry_slots_.size());
+        !sent.ok()) {
+      return sent;
+    }
+    retry_slots_.push_back(slot);
+    pending_retries_.erase(pending_retries_.begin());
+  }
+  return Status::Ok();
+}
+
+Status Engine::SendProbe(size_t slot, size_t number) {
+  uint16_t ip_id = static_cast<uint16_t>(options_.first_ip_id + number);
   if (ip_id == 0) {
     ip_id = 1;
   }
-  const crafter::ProbeSpec spec = identity_.SpecFor(index, TtlOf(index), ip_id);
+  const crafter::ProbeSpec spec = identity_.SpecFor(number, TtlOf(slot), ip_id);
   const size_t size = crafter::BuildProbe(spec, buffer_);
   HOPLAB_CHECK(size == options_.packet_size);
 
@@ -84,14 +112,74 @@ Status Engine::SendProbe(size_t index) {
   if (!sent_at.ok()) {
     return sent_at.error();
   }
-  probes_[index].ttl = spec.ttl;
-  probes_[index].sent_at = *sent_at;
+  if (result_.counters.num_sent == 0) {
+    first_sent_at_ = *sent_at;
+  }
+  probes_[slot].ttl = spec.ttl;
+  probes_[slot].sent_at = *sent_at;
   last_sent_at_ = *sent_at;
-  states_[index] = ProbeState::kInFlight;
+  states_[slot] = ProbeState::kInFlight;
+  number_of_[slot] = number;
   ++num_in_flight_;
-  num_sent_ = std::max(num_sent_, index + 1);
   ++result_.counters.num_sent;
   return Status::Ok();
+}
+
+bool Engine::ScheduleRetryRound() {
+  if (retries_over_ || num_retry_rounds_ >= options_.limit_retries ||
+      StopRequested()) {
+    return false;
+  }
+  const size_t queries = size_t(options_.num_queries);
+  const auto answered = [&](size_t i) {
+    return states_[i] == ProbeState::kAnswered;
+  };
+  // The hops below the last one that answered. A limit shows there as a
+  // hop that answered some probes but not all, or as several silent hops:
+  // routers whose buckets one earlier trace emptied all at once. One
+  // silent hop alone is taken for a router that never answers.
+  size_t num_hops_below = 0;
+  for (size_t i = 0; i < end_; ++i) {
+    if (answered(i)) {
+      num_hops_below = i / queries;
+    }
+  }
+  bool partial = false;
+  size_t num_silent = 0;
+  for (size_t hop = 0; hop < num_hops_below; ++hop) {
+    const auto first = states_.begin() + ptrdiff_t(hop * queries);
+    const auto num_answered = size_t(
+        std::count(first, first + ptrdiff_t(queries), ProbeState::kAnswered));
+    partial = partial || (num_answered > 0 && num_answered < queries);
+    num_silent += num_answered == 0 ? 1 : 0;
+  }
+  if (!partial && num_silent < 2) {
+    return false;
+  }
+
+  // One lost probe per hop, once the hop's bucket has had a refill
+  // interval since its last probe, and not past -w after the first probe.
+  const TimePoint now = clock_.Now();
+  for (size_t hop = 0; hop < num_hops_below; ++hop) {
+    const size_t start = hop * queries;
+    std::optional<size_t> lost;
+    TimePoint last_sent;
+    for (size_t i = start; i < start + queries; ++i) {
+      last_sent = std::max(last_sent, probes_[i].sent_at);
+      if (!lost && !answered(i)) {
+        lost = i;
+      }
+    }
+    const TimePoint at = std::max(now, last_sent + kLimitRefillInterval);
+    if (lost && at < first_sent_at_ + options_.wait) {
+      pending_retries_.push_back(PendingRetry{*lost, at});
+    }
+  }
+  std::stable_sort(
+      pending_retries_.begin(), pending_retries_.end(),
+      [](const PendingRetry& a, const PendingRetry& b) { return a.at < b.at; });
+  ++num_retry_rounds_;
+  return !pending_retries_.empty();
 }
 
 void Engine::HandleDatagram(const ReceivedDatagram& datagram) {
@@ -114,16 +202,23 @@ void Engine::HandleDatagram(const ReceivedDatagram& datagram) {
   if (reply->extension_checksum_bad) {
     ++counters.num_bad_extensions;
   }
-  const ptrdiff_t index = MatchProbe(*reply);
-  if (index < 0) {
+  const ptrdiff_t number = MatchProbe(*reply);
+  if (number < 0) {
     ++counters.num_unmatched;
     return;
   }
-  if (states_[size_t(index)] != ProbeState::kInFlight) {
+  // A reply to a probe given up on and since re-asked is late too.
+  const size_t slot = SlotOf(size_t(number));
+  if (states_[slot] != ProbeState::kInFlight ||
+      number_of_[slot] != size_t(number)) {
     ++counters.num_late;
     return;
   }
-  RecordReply(size_t(index), *reply, datagram.at);
+  RecordReply(slot, *reply, datagram.at);
+}
+
+size_t Engine::SlotOf(size_t number) const {
+  return number < num_sent_ ? number : retry_slots_[number - num_sent_];
 }
 
 ptrdiff_t Engine::MatchProbe(const crafter::Reply& reply) const {
@@ -136,7 +231,9 @@ ptrdiff_t Engine::MatchProbe(const crafter::Reply& reply) const {
     key.destination = options_.destination;
   }
   const std::optional<size_t> index = identity_.IndexOf(key);
-  return index.has_value() && *index < num_sent_ ? ptrdiff_t(*index) : -1;
+  return index.has_value() && *index < num_sent_ + retry_slots_.size()
+             ? ptrdiff_t(*index)
+             : -1;
 }
 
 void Engine::RecordReply(size_t index, const crafter::Reply& reply,
@@ -204,12 +301,18 @@ Duration Engine::WaitFor(size_t index) const {
 }
 
 void Engine::ExpireProbes(TimePoint now) {
-  for (size_t i = oldest_pending_; i < next_to_send_; ++i) {
+  const auto expire = [&](size_t i) {
     if (states_[i] == ProbeState::kInFlight &&
         probes_[i].sent_at + WaitFor(i) <= now) {
       states_[i] = ProbeState::kLost;
       --num_in_flight_;
     }
+  };
+  for (size_t i = oldest_pending_; i < next_to_send_; ++i) {
+    expire(i);
+  }
+  for (size_t slot : retry_slots_) {
+    expire(slot);
   }
   while (oldest_pending_ < end_ &&
          (states_[oldest_pending_] == ProbeState::kAnswered ||
@@ -220,15 +323,26 @@ void Engine::ExpireProbes(TimePoint now) {
 
 TimePoint Engine::NextDeadline() const {
   std::optional<TimePoint> deadline;
-  for (size_t i = oldest_pending_; i < next_to_send_; ++i) {
+  const auto consider = [&](TimePoint at) {
+    deadline = deadline ? std::min(*deadline, at) : at;
+  };
+  const auto consider_expiry = [&](size_t i) {
     if (states_[i] == ProbeState::kInFlight) {
-      const TimePoint expiry = probes_[i].sent_at + WaitFor(i);
-      deadline = deadline ? std::min(*deadline, expiry) : expiry;
+      consider(probes_[i].sent_at + WaitFor(i));
     }
+  };
+  for (size_t i = oldest_pending_; i < next_to_send_; ++i) {
+    consider_expiry(i);
+  }
+  for (size_t slot : retry_slots_) {
+    consider_expiry(slot);
   }
   if (CanSendMore()) {
-    const TimePoint next_send = NextSendTime();
-    deadline = deadline ? std::min(*deadline, next_send) : next_send;
+    consider(NextSendTime());
+  }
+  if (!pending_retries_.empty() &&
+      num_in_flight_ < size_t(options_.max_in_flight)) {
+    consider(pending_retries_.front().at);
   }
   return deadline.value_or(clock_.Now());
 }
@@ -245,9 +359,24 @@ TimePoint Engine::NextSendTime() const {
   return num_sent_ == 0 ? TimePoint() : last_sent_at_ + options_.send_interval;
 }
 
-bool Engine::AllDone() const { return oldest_pending_ >= end_; }
+bool Engine::AllDone() const {
+  return oldest_pending_ >= end_ && num_in_flight_ == 0 &&
+         pending_retries_.empty();
+}
+
+bool Engine::HopFinal(size_t hop_start) const {
+  if (retries_over_) {
+    return true;
+  }
+  const auto first = states_.begin() + ptrdiff_t(hop_start);
+  return std::all_of(first, first + options_.num_queries, [](ProbeState state) {
+    return state == ProbeState::kAnswered;
+  });
+}
 
 void Engine::StopNow() {
+  retries_over_ = true;
+  pending_retries_.clear();
   const size_t queries = size_t(options_.num_queries);
   const size_t sent_hops_end =
       (next_to_send_ + queries - 1) / queries * queries;
@@ -270,7 +399,8 @@ void Engine::FlushCompletedHops() {
   const size_t queries = size_t(options_.num_queries);
   while (true) {
     const size_t hop_end = (result_.hops.size() + 1) * queries;
-    if (hop_end > end_ || hop_end > oldest_pending_) {
+    if (hop_end > end_ || hop_end > oldest_pending_ ||
+        !HopFinal(hop_end - queries)) {
       return;
     }
     Hop hop;

@@ -1,6 +1,8 @@
 // Engine: runs one traceroute over a Transport, as Linux traceroute does:
 // probes for increasing TTLs, several in flight at once, each reply matched
 // to its probe through the probe fields it quotes, never by arrival order.
+// On a rate-limited path it then re-asks the hops whose routers ran out of
+// ICMP budget (TraceOptions::limit_retries).
 
 #ifndef HOPLAB_TRACE_ENGINE_H_
 #define HOPLAB_TRACE_ENGINE_H_
@@ -26,7 +28,9 @@ namespace hoplab::trace {
 class Engine {
  public:
   // Called with each hop as soon as it and every hop before it are
-  // complete, in TTL order: what lets a live trace print as it goes.
+  // complete, in TTL order: what lets a live trace print as it goes. With
+  // limit_retries above 0, a hop with a probe not answered is complete
+  // only when no re-asking round can come for it, at the trace's end.
   using HopCallback = std::function<void(const Hop&)>;
 
   // `transport` and `clock` must outlive the engine. `options` must pass
@@ -50,12 +54,27 @@ class Engine {
  private:
   enum class ProbeState : uint8_t { kUnsent, kInFlight, kAnswered, kLost };
 
+  // A re-sent probe: the slot it fills and when it may leave.
+  struct PendingRetry {
+    size_t slot;
+    TimePoint at;
+  };
+
   // The probe at index `index` (TTL-major: first_ttl's probes first).
   uint8_t TtlOf(size_t index) const;
-  Status SendProbe(size_t index);
+  // Sends probe number `number` (ProbeIdentity's index) into slot `slot`
+  // of probes_: the same in the first pass, a fresh number for a re-ask.
+  Status SendProbe(size_t slot, size_t number);
+  // Sends what -N, -z and the re-asking rounds allow now.
+  Status SendDue();
   void HandleDatagram(const ReceivedDatagram& datagram);
-  // The index of the probe `reply` answers, or -1.
+  // The probe number `reply` answers, or -1.
   ptrdiff_t MatchProbe(const crafter::Reply& reply) const;
+  // The slot probe number `number` (one already sent) fills.
+  size_t SlotOf(size_t number) const;
+  // Queues the next round of re-asking rate-limited hops
+  // (TraceOptions::limit_retries); false when none is due.
+  bool ScheduleRetryRound();
   void RecordReply(size_t index, const crafter::Reply& reply, TimePoint at);
   // How long probe `index` waits, by -w MAX,HERE,NEAR and the replies so
   // far.
@@ -68,6 +87,9 @@ class Engine {
   // When -z allows the next probe to leave.
   TimePoint NextSendTime() const;
   bool AllDone() const;
+  // Whether FlushCompletedHops may pass on the hop of probes
+  // [hop_start, hop_start + num_queries).
+  bool HopFinal(size_t hop_start) const;
   bool StopRequested() const { return stop_ != nullptr && *stop_ != 0; }
   // Gives up the probes not answered yet and flushes the hops sent so far.
   void StopNow();
@@ -93,6 +115,15 @@ class Engine {
   size_t num_in_flight_ = 0;
   // Every probe before this index is answered or lost.
   size_t oldest_pending_ = 0;
+  TimePoint first_sent_at_;
+  // The probe number each slot last went out with.
+  std::vector<size_t> number_of_;
+  // Re-asks: number num_sent_ + k went out into slot retry_slots_[k].
+  std::vector<size_t> retry_slots_;
+  std::vector<PendingRetry> pending_retries_;
+  int num_retry_rounds_ = 0;
+  // No re-asking round will come any more.
+  bool retries_over_ = false;
   TraceResult result_;
 };
 

@@ -64,6 +64,10 @@ std::string ValidateTraceOptions(const TraceOptions& options) {
   if (options.wait_here < 0 || options.wait_near < 0) {
     return "wait (-w) HERE and NEAR factors must not be negative";
   }
+  if (options.limit_retries < 0 || options.limit_retries > kMaxLimitRetries) {
+    return "--limit-retries must be 0.." + std::to_string(kMaxLimitRetries) +
+           ", got " + std::to_string(options.limit_retries);
+  }
   if (options.send_interval < Duration::zero()) {
     return "send wait (-z) must not be negative";
   }

@@ -23,6 +23,16 @@ inline constexpr Duration kDefaultWait = std::chrono::seconds(5);
 // traceroute(8) allows at most 10 probes per hop.
 inline constexpr int kMaxNumQueries = 10;
 
+// Re-asking rate-limited hops (TraceOptions::limit_retries). Linux grants
+// a peer one ICMP error per net.ipv4.icmp_ratelimit, 1000 ms by default
+// (net/ipv4/icmp.c icmpv4_xrlim_allow), so a hop is asked again one
+// refill interval after its last probe. One round by default: enough for
+// one answer from every hop of a chain of Linux routers whose buckets
+// earlier traces emptied, at a cost of one second on such paths only.
+inline constexpr int kDefaultLimitRetries = 1;
+inline constexpr int kMaxLimitRetries = 5;
+inline constexpr Duration kLimitRefillInterval = std::chrono::seconds(1);
+
 // traceroute(8)'s -w HERE and NEAR defaults, and its base ports: 33434
 // for UDP (the traditional start of the unused range; RFC 792 leaves
 // ports to the application), 80 for TCP.
@@ -48,6 +58,17 @@ struct TraceOptions {
   double wait_near = kDefaultWaitNear;
   // traceroute(8)'s -z: the least time between two probes.
   Duration send_interval{0};
+  // Rounds of re-asking rate-limited hops (--limit-retries). A trace is
+  // rate-limited when, below the last hop that answered, a hop answered
+  // some of its probes but not all, or two hops or more answered none
+  // (one silent hop alone is a router that never answers; a lossless path
+  // has neither). Then each round re-sends, kLimitRefillInterval after the
+  // hop's last probe, one lost probe of every hop below the last hop that
+  // answered, one probe per hop so that a bucket's single new token is not
+  // spent on its '*'. Rounds stop when no such probe is left, or when
+  // they would leave `wait` or more after the trace's first probe.
+  // 0 turns this off: traceroute(8)'s behaviour.
+  int limit_retries = kDefaultLimitRetries;
   uint16_t packet_size = crafter::kDefaultProbeSize;
   uint8_t tos = 0;
   bool dont_fragment = false;

@@ -49,6 +49,9 @@ trace::TraceOptions Options(const std::string& target,
   options.destination_port = method == ProbeMethod::kTcp ? 80 : 33434;
   options.tcp_sequence = 0x01020304;
   options.max_ttl = 12;
+  // What the network answers, without the engine re-asking hops that
+  // answer some probes (tests/trace/limit_retry_test.cc).
+  options.limit_retries = 0;
   return options;
 }
 
