@@ -40,18 +40,20 @@ void BM_TraceBuiltinNetwork(benchmark::State& state) {
 
 BENCHMARK(BM_TraceBuiltinNetwork);
 
-// A 30-hop trace of 3 probes per hop on sim/topologies/thirty-hops.yaml
-// (run from the repository root), the network built once outside the loop
-// as `hoplab trace --sim` builds it once per run.
-void BM_TraceThirtyHopTopology(benchmark::State& state) {
-  auto topology = sim::LoadTopologyFile("sim/topologies/thirty-hops.yaml");
+// Traces `destination` on the topology file `path` (relative to the
+// repository root, where bench_smoke runs), 3 probes per hop, the network
+// built once per trace outside the engine as `hoplab trace --sim` builds
+// it once per run.
+void TraceTopology(benchmark::State& state, const char* path,
+                   crafter::Ipv4Address destination) {
+  auto topology = sim::LoadTopologyFile(path);
   if (!topology.ok()) {
     state.SkipWithError(topology.error().message.c_str());
     return;
   }
   trace::TraceOptions options;
   options.source = topology->host;
-  options.destination = crafter::Ipv4Address::FromOctets(203, 0, 113, 30);
+  options.destination = destination;
   options.num_queries = 3;
   size_t num_hops = 0;
   for (auto _ : state) {
@@ -63,7 +65,22 @@ void BM_TraceThirtyHopTopology(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// A 30-hop trace on sim/topologies/thirty-hops.yaml.
+void BM_TraceThirtyHopTopology(benchmark::State& state) {
+  TraceTopology(state, "sim/topologies/thirty-hops.yaml",
+                crafter::Ipv4Address::FromOctets(203, 0, 113, 30));
+}
+
 BENCHMARK(BM_TraceThirtyHopTopology);
+
+// A trace past a rate-limited router (Linux's bucket) and a silent one
+// (sim/topologies/rate-limited.yaml): the silent hop waits out its probes.
+void BM_TraceRateLimitedAndSilentTopology(benchmark::State& state) {
+  TraceTopology(state, "sim/topologies/rate-limited.yaml",
+                crafter::Ipv4Address::FromOctets(203, 0, 113, 52));
+}
+
+BENCHMARK(BM_TraceRateLimitedAndSilentTopology);
 
 }  // namespace
 }  // namespace hoplab
