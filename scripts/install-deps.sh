@@ -25,6 +25,9 @@ packages=(
   # python3-jsonschema validates --json against docs/hoplab.schema.json;
   # man-db checks the man page.
   graphviz python3-jsonschema man-db
+  # bench/compare.sh: peak memory through GNU time, and the peers it
+  # measures hoplab against (tcpdump and traceroute are above).
+  time tshark mtr-tiny python3-scapy
 )
 
 missing=()
@@ -44,5 +47,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}" >&2
 $sudo apt-get update -qq
+# tshark's wireshark-common asks whether non-root users may capture; the
+# answer is no, given here so that the install never prompts.
+echo "wireshark-common wireshark-common/install-setuid boolean false" |
+  $sudo debconf-set-selections
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
   "${missing[@]}" >&2
