@@ -125,42 +125,56 @@ Status Engine::SendProbe(size_t slot, size_t number) {
   return Status::Ok();
 }
 
+size_t Engine::NumHopsBelowLastAnswer() const {
+  for (size_t i = end_; i > 0; --i) {
+    if (states_[i - 1] == ProbeState::kAnswered) {
+      return (i - 1) / size_t(options_.num_queries);
+    }
+  }
+  return 0;
+}
+
+bool Engine::ShowsRateLimit(size_t num_hops_below) const {
+  // A limit shows below the last hop that answered as a hop that answered
+  // some probes and lost others, or as several silent hops: routers whose
+  // buckets one earlier trace emptied all at once. One silent hop alone is
+  // taken for a router that never answers. Probes in flight count as
+  // neither.
+  const size_t queries = size_t(options_.num_queries);
+  size_t num_silent = 0;
+  for (size_t hop = 0; hop < num_hops_below; ++hop) {
+    const auto first = states_.begin() + ptrdiff_t(hop * queries);
+    const auto last = first + ptrdiff_t(queries);
+    const auto num_answered =
+        size_t(std::count(first, last, ProbeState::kAnswered));
+    const auto num_lost = size_t(std::count(first, last, ProbeState::kLost));
+    if (num_answered > 0 && num_lost > 0) {
+      return true;
+    }
+    num_silent += num_lost == queries ? 1 : 0;
+  }
+  return num_silent >= 2;
+}
+
 bool Engine::ScheduleRetryRound() {
   if (retries_over_ || num_retry_rounds_ >= options_.limit_retries ||
       StopRequested()) {
     return false;
   }
+  const size_t num_hops_below = NumHopsBelowLastAnswer();
+  if (!ShowsRateLimit(num_hops_below)) {
+    return false;
+  }
+
+  // One lost probe per hop not yet passed on, once the hop's bucket has
+  // had a refill interval since its last probe, and not at or past -w
+  // after the first probe.
   const size_t queries = size_t(options_.num_queries);
   const auto answered = [&](size_t i) {
     return states_[i] == ProbeState::kAnswered;
   };
-  // The hops below the last one that answered. A limit shows there as a
-  // hop that answered some probes but not all, or as several silent hops:
-  // routers whose buckets one earlier trace emptied all at once. One
-  // silent hop alone is taken for a router that never answers.
-  size_t num_hops_below = 0;
-  for (size_t i = 0; i < end_; ++i) {
-    if (answered(i)) {
-      num_hops_below = i / queries;
-    }
-  }
-  bool partial = false;
-  size_t num_silent = 0;
-  for (size_t hop = 0; hop < num_hops_below; ++hop) {
-    const auto first = states_.begin() + ptrdiff_t(hop * queries);
-    const auto num_answered = size_t(
-        std::count(first, first + ptrdiff_t(queries), ProbeState::kAnswered));
-    partial = partial || (num_answered > 0 && num_answered < queries);
-    num_silent += num_answered == 0 ? 1 : 0;
-  }
-  if (!partial && num_silent < 2) {
-    return false;
-  }
-
-  // One lost probe per hop, once the hop's bucket has had a refill
-  // interval since its last probe, and not past -w after the first probe.
   const TimePoint now = clock_.Now();
-  for (size_t hop = 0; hop < num_hops_below; ++hop) {
+  for (size_t hop = result_.hops.size(); hop < num_hops_below; ++hop) {
     const size_t start = hop * queries;
     std::optional<size_t> lost;
     TimePoint last_sent;
@@ -365,13 +379,19 @@ bool Engine::AllDone() const {
 }
 
 bool Engine::HopFinal(size_t hop_start) const {
+  const auto first = states_.begin() + ptrdiff_t(hop_start);
+  // A re-asked probe may be in flight past oldest_pending_.
+  if (std::find(first, first + options_.num_queries, ProbeState::kInFlight) !=
+      first + options_.num_queries) {
+    return false;
+  }
   if (retries_over_) {
     return true;
   }
-  const auto first = states_.begin() + ptrdiff_t(hop_start);
-  return std::all_of(first, first + options_.num_queries, [](ProbeState state) {
-    return state == ProbeState::kAnswered;
-  });
+  const bool all_answered = std::all_of(
+      first, first + options_.num_queries,
+      [](ProbeState state) { return state == ProbeState::kAnswered; });
+  return all_answered || !ShowsRateLimit(NumHopsBelowLastAnswer());
 }
 
 void Engine::StopNow() {

@@ -29,8 +29,9 @@ class Engine {
  public:
   // Called with each hop as soon as it and every hop before it are
   // complete, in TTL order: what lets a live trace print as it goes. With
-  // limit_retries above 0, a hop with a probe not answered is complete
-  // only when no re-asking round can come for it, at the trace's end.
+  // limit_retries above 0, once the trace shows a rate limit, a hop with a
+  // probe not answered is complete only when no re-asking round can come
+  // for it, at the trace's end.
   using HopCallback = std::function<void(const Hop&)>;
 
   // `transport` and `clock` must outlive the engine. `options` must pass
@@ -73,8 +74,13 @@ class Engine {
   // The slot probe number `number` (one already sent) fills.
   size_t SlotOf(size_t number) const;
   // Queues the next round of re-asking rate-limited hops
-  // (TraceOptions::limit_retries); false when none is due.
+  // (TraceOptions::limit_retries) among the hops not passed on yet; false
+  // when none is due.
   bool ScheduleRetryRound();
+  // How many hops lie below the last hop that answered.
+  size_t NumHopsBelowLastAnswer() const;
+  // Whether the first `num_hops_below` hops show an ICMP rate limit.
+  bool ShowsRateLimit(size_t num_hops_below) const;
   void RecordReply(size_t index, const crafter::Reply& reply, TimePoint at);
   // How long probe `index` waits, by -w MAX,HERE,NEAR and the replies so
   // far.
@@ -88,7 +94,9 @@ class Engine {
   TimePoint NextSendTime() const;
   bool AllDone() const;
   // Whether FlushCompletedHops may pass on the hop of probes
-  // [hop_start, hop_start + num_queries).
+  // [hop_start, hop_start + num_queries): none in flight, and all
+  // answered, or no re-asking round can come for it, or the trace shows
+  // no rate limit so far.
   bool HopFinal(size_t hop_start) const;
   bool StopRequested() const { return stop_ != nullptr && *stop_ != 0; }
   // Gives up the probes not answered yet and flushes the hops sent so far.
