@@ -219,6 +219,9 @@ std::string TraceArguments(const trace::TraceOptions& options) {
   if (options.first_ttl != trace::kDefaultFirstTtl) {
     out += " -f " + std::to_string(options.first_ttl);
   }
+  if (options.limit_retries != trace::kDefaultLimitRetries) {
+    out += " --limit-retries " + std::to_string(options.limit_retries);
+  }
   out += " -m " + std::to_string(options.max_ttl) + " -q " +
          std::to_string(options.num_queries) + " " +
          options.destination.ToString();

@@ -336,6 +336,10 @@ void Builder::ChooseOptions() {
     }
   }
   options.paris = trace_.fixed_ports;
+  // The capture holds the probes its tool sent; hoplab's re-asking of
+  // rate-limited hops would send others and answer stars the capture
+  // keeps.
+  options.limit_retries = 0;
   if (trace_.method != ProbeMethod::kIcmp && trace_.destination_port != 0) {
     options.destination_port = trace_.destination_port;
   } else if (trace_.method == ProbeMethod::kTcp) {
