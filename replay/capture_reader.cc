@@ -53,6 +53,11 @@ class LibpcapReader final : public CaptureReader {
                      pcap_geterr(handle_)};
     }
     ++num_records_;
+    if (header->ts.tv_sec < 0 || header->ts.tv_sec > kMaxCaptureSeconds) {
+      record.problem = "timestamp " + std::to_string(header->ts.tv_sec) +
+                       " s lies outside 1970 to 2262";
+      return std::optional<CaptureRecord>(record);
+    }
     // Opened with nanosecond precision: tv_usec holds nanoseconds.
     record.at = trace::TimePoint(std::chrono::seconds(header->ts.tv_sec) +
                                  std::chrono::nanoseconds(header->ts.tv_usec));

@@ -5,12 +5,20 @@
 #define HOPLAB_REPLAY_CAPTURE_RECORD_H_
 
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 
 #include "trace/clock.h"
 
 namespace hoplab::replay {
+
+// The latest second whose nanoseconds since 1970 an int64_t holds (in the
+// year 2262), less one for the fraction. Readers give a record whose time
+// lies outside 0..this a `problem` instead of a time, so that no time
+// conversion and no difference of two capture times overflows.
+inline constexpr int64_t kMaxCaptureSeconds =
+    std::numeric_limits<int64_t>::max() / 1000000000 - 1;
 
 struct CaptureRecord {
   // 1 for the file's first packet record.

@@ -1,5 +1,6 @@
 #include "replay/pcapng_reader.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -224,6 +225,19 @@ CaptureRecord PcapngReader::ReadPacket(uint32_t type,
   const uint64_t fraction = units % interface.units_per_second;
   const auto nanos = static_cast<int64_t>(
       FractionToNanoseconds(fraction, interface.units_per_second));
+  // Both terms are checked before they are added, and the sum after.
+  if (seconds > uint64_t{kMaxCaptureSeconds} ||
+      interface.offset_seconds < -kMaxCaptureSeconds ||
+      interface.offset_seconds > kMaxCaptureSeconds ||
+      static_cast<int64_t>(seconds) + interface.offset_seconds < 0 ||
+      static_cast<int64_t>(seconds) + interface.offset_seconds >
+          kMaxCaptureSeconds) {
+    record.problem = "timestamp " + std::to_string(seconds) +
+                     " s (if_tsoffset " +
+                     std::to_string(interface.offset_seconds) +
+                     " s) lies outside 1970 to 2262";
+    return record;
+  }
   record.at =
       trace::TimePoint(std::chrono::seconds(static_cast<int64_t>(seconds) +
                                             interface.offset_seconds) +

@@ -4,7 +4,8 @@
 # from tests/fuzz/corpus/<target>/. New inputs go to a scratch corpus, not
 # the repository. Exits non-zero on the first finding; the crashing input
 # is left in build-fuzz/findings/ (copy it to tests/fuzz/regressions/
-# <target>/ once fixed).
+# <target>/ once fixed). scripts/fuzz-seeds.py writes the capture and
+# link seeds from capture files.
 #
 #   bash scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
@@ -14,7 +15,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(reply topology)
+  targets=(reply topology capture link)
 fi
 build_dir=${HOPLAB_FUZZ_BUILD_DIR:-build-fuzz}
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "crafter/byte_cursor.h"
 #include "crafter/probe.h"
 #include "replay/link_layer.h"
 #include "tests/replay/pcap_test_util.h"
@@ -320,6 +321,33 @@ TEST(CaptureReaderTest, ReadsPcapngWhoseInterfacesDifferInLinkType) {
       EXPECT_EQ(payload->kind, LinkPayloadKind::kIpv4);
     }
   }
+}
+
+// Fuzzing found this (tests/fuzz/regressions/capture/): a 64-bit pcapng
+// timestamp, or one moved by if_tsoffset, past what nanoseconds since
+// 1970 hold overflowed the conversion. Such a record is bad, and the
+// records after it are read.
+TEST(CaptureReaderTest, APcapngTimestampPastTheYear2262IsABadRecord) {
+  std::vector<uint8_t> file = TwoInterfacePcapng(false);
+  // Section header 28, interfaces 20 + 28, the first packet block 108:
+  // the second block's timestamp (nanoseconds) at 184 + 12.
+  constexpr size_t kSecondTimestamp = 184 + 12;
+  ASSERT_EQ(crafter::LoadU32Le(file, 184), 6u) << "not a packet block";
+  for (size_t i = 0; i < 8; ++i) {
+    file[kSecondTimestamp + i] = 0xff;
+  }
+  ScopedTempDir dir;
+  const std::string path = dir.File("late.pcapng");
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(file.data()),
+             static_cast<std::streamsize>(file.size()));
+  std::vector<std::vector<uint8_t>> copies;
+  const std::vector<CaptureRecord> records = ReadAll(path, copies);
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_TRUE(records[0].problem.empty());
+  EXPECT_THAT(records[1].problem, HasSubstr("outside 1970 to 2262"));
+  EXPECT_TRUE(records[1].bytes.empty());
+  EXPECT_TRUE(records[3].problem.empty());
 }
 
 TEST(CaptureReaderTest, EveryTruncationOfAPcapngFailsCleanly) {
