@@ -100,7 +100,9 @@ ReadSummary ReadCapture(const std::string& path, replay::CaptureReader& reader,
     }
     switch (payload->kind) {
       case replay::LinkPayloadKind::kIpv4:
-        rebuilder.Add(record.at, payload->datagram);
+        if (auto malformed = rebuilder.Add(record.at, payload->datagram)) {
+          ReportBadRecord(path, record, *malformed, summary);
+        }
         break;
       case replay::LinkPayloadKind::kNoise:
         ++summary.num_noise;
@@ -138,15 +140,17 @@ void PrintSummary(const std::string& path, const ReadSummary& summary,
     std::fprintf(
         stderr,
         "hoplab: %s: %llu records, %llu IPv4 datagrams: %llu probes, %llu "
-        "replies (%llu unmatched, %llu late or duplicate, %llu bad "
-        "checksum), %llu other; %llu not IPv4\n",
+        "replies (%llu unmatched, %llu duplicate, %llu late, %llu bad "
+        "checksum, %llu reassembly timeouts), %llu other; %llu not IPv4\n",
         path.c_str(), static_cast<unsigned long long>(summary.num_records),
         static_cast<unsigned long long>(counters.num_datagrams),
         static_cast<unsigned long long>(counters.num_probes),
         static_cast<unsigned long long>(counters.num_replies),
         static_cast<unsigned long long>(counters.num_unmatched),
+        static_cast<unsigned long long>(counters.num_duplicate),
         static_cast<unsigned long long>(counters.num_late),
         static_cast<unsigned long long>(counters.num_bad_checksum),
+        static_cast<unsigned long long>(counters.num_reassembly_timeouts),
         static_cast<unsigned long long>(counters.num_other),
         static_cast<unsigned long long>(summary.num_noise));
   }
@@ -361,6 +365,18 @@ int RunReplayCommand(const ReplayCommandOptions& options) {
   std::fflush(stdout);
   PrintSummary(options.path, summary, rebuilder.counters(), options.verbosity,
                traces.size());
+  if (options.verbosity > 0) {
+    for (const replay::RebuiltTrace& rebuilt : traces) {
+      for (const replay::ReassemblyTimeout& timeout :
+           rebuilt.reassembly_timeouts) {
+        std::fprintf(stderr,
+                     "hoplab: %s: fragment reassembly timeout at %s (probe "
+                     "TTL %u)\n",
+                     options.path.c_str(), timeout.from.ToString().c_str(),
+                     static_cast<unsigned>(timeout.probe_ttl));
+      }
+    }
+  }
   int status = summary.broken.has_value() ? 1 : 0;
   if (!options.topology_path.empty()) {
     if (traces.empty()) {

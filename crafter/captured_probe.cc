@@ -90,16 +90,22 @@ Result<CapturedProbe, ParseError> ParseProbe(
     return ParseError{"IPv4 total length is less than the header",
                       kIpv4TotalLengthOffset};
   }
-  if (header->more_fragments || header->fragment_offset != 0) {
-    return ParseError{"IPv4 datagram is a fragment", kIpv4FragmentOffset};
+  // RFC 791: only the first fragment starts with the transport header.
+  if (header->fragment_offset != 0) {
+    return ParseError{"IPv4 datagram is a later fragment", kIpv4FragmentOffset};
   }
   // Bytes past Total Length are link padding or an FCS; a capture cut by
   // the snap length holds fewer, which are read as far as they go.
-  const bool complete = header->total_length <= datagram.size();
+  const bool whole = header->total_length <= datagram.size();
   const std::span<const uint8_t> bytes =
-      complete ? datagram.first(header->total_length) : datagram;
+      whole ? datagram.first(header->total_length) : datagram;
+  // The checksum of a fragmented probe covers its later fragments too.
+  const bool complete = whole && !header->more_fragments;
 
   CapturedProbe probe;
+  probe.ip_id = header->id;
+  probe.first_fragment = header->more_fragments;
+  probe.header_size = static_cast<uint16_t>(header->header_size());
   probe.key.source = header->source;
   probe.key.destination = header->destination;
   probe.ttl = header->ttl;

@@ -29,14 +29,24 @@ struct CapturedProbe {
   // TCP: bytes of data after the SYN's header. A RST answering a SYN with
   // data acknowledges them too (RFC 9293 §3.10.7.1).
   uint32_t tcp_payload_size = 0;
+  // IPv4 identification: what names a fragmented probe in a quote of one
+  // of its later fragments.
+  uint16_t ip_id = 0;
+  // The first fragment of a larger probe (More Fragments set, offset 0):
+  // it holds the transport header, but its checksum covers bytes in later
+  // fragments and cannot verify here.
+  bool first_fragment = false;
+  // IPv4 header size (IHL * 4).
+  uint16_t header_size = 0;
 };
 
 // Parses one IPv4 datagram (link layer removed) as a traceroute probe: an
 // ICMP Echo Request, a UDP datagram, or a TCP segment with SYN and without
 // ACK. Bytes past Total Length are ignored; a datagram cut short by the
 // snap length is read as far as the key's fields go (then checksum_ok is
-// false). Fails, with the reason and the offset within `datagram`, on
-// fragments, other protocols and ICMP types, TCP segments that are not a
+// false), and so is the first fragment of a fragmented probe. Fails, with
+// the reason and the offset within `datagram`, on later fragments, other
+// protocols and ICMP types, TCP segments that are not a
 // bare SYN, and headers that end early. Never throws or allocates.
 Result<CapturedProbe, ParseError> ParseProbe(std::span<const uint8_t> datagram);
 

@@ -1,5 +1,7 @@
 #include "crafter/reply.h"
 
+#include <optional>
+
 #include "crafter/byte_cursor.h"
 #include "crafter/checksum.h"
 #include "crafter/icmp.h"
@@ -51,37 +53,27 @@ Result<Outer, ParseError> ParseOuter(std::span<const uint8_t> datagram) {
   return outer;
 }
 
-// Recovers the probe from the quote of an ICMP error: the quoted IPv4
-// header, located by its own IHL, and the first 8 bytes after it.
-Result<Reply, ParseError> ParseQuote(std::span<const uint8_t> quote,
-                                     size_t quote_offset, Reply reply) {
-  Result<Ipv4Header, ParseError> quoted = ParseIpv4Header(quote);
-  if (!quoted.ok()) {
-    return At(quoted.error(), quote_offset);
-  }
-  // RFC 792: the quote holds the IP header and 8 bytes of data.
-  const size_t data_offset = quoted->header_size();
-  if (quote.size() - data_offset < 8) {
-    return ParseError{"ICMP quote ends before 8 bytes of quoted data",
-                      quote_offset + quote.size()};
-  }
-  // A later fragment does not start with the transport header; its 8 bytes
-  // would be misread as ports.
-  if (quoted->fragment_offset != 0) {
-    return ParseError{"quoted datagram is a non-first fragment",
-                      quote_offset + kIpv4FragmentOffset};
-  }
-  reply.quoted_ttl = quoted->ttl;
-  reply.quote_size = quote.size();
-  reply.probe.source = quoted->source;
-  reply.probe.destination = quoted->destination;
-
-  ByteReader data(quote.subspan(data_offset));
-  const size_t at = quote_offset + data_offset;
-  uint8_t icmp_type;
-  switch (quoted->protocol) {
+// The probe method whose datagrams carry `protocol`, if any.
+std::optional<ProbeMethod> MethodOf(IpProtocol protocol) {
+  switch (protocol) {
     case IpProtocol::kIcmp:
-      reply.probe.method = ProbeMethod::kIcmp;
+      return ProbeMethod::kIcmp;
+    case IpProtocol::kUdp:
+      return ProbeMethod::kUdp;
+    case IpProtocol::kTcp:
+      return ProbeMethod::kTcp;
+  }
+  return std::nullopt;
+}
+
+// Reads the probe's key from the data after the quoted header: the ICMP
+// identifier and sequence, or the ports and then the UDP checksum or TCP
+// sequence number, as far as `data` holds them (at least the ports).
+Result<Reply, ParseError> ParseQuotedKey(ByteReader data, size_t at,
+                                         Reply reply) {
+  switch (reply.probe.method) {
+    case ProbeMethod::kIcmp: {
+      uint8_t icmp_type;
       if (!data.ReadU8(&icmp_type) ||
           icmp_type != static_cast<uint8_t>(IcmpType::kEchoRequest)) {
         return ParseError{"quoted ICMP message is not an Echo Request", at};
@@ -89,13 +81,14 @@ Result<Reply, ParseError> ParseQuote(std::span<const uint8_t> quote,
       HOPLAB_CHECK(data.Skip(3) && data.ReadU16(&reply.probe.icmp_id) &&
                    data.ReadU16(&reply.probe.icmp_sequence));
       return reply;
-    case IpProtocol::kUdp:
-    case IpProtocol::kTcp:
-      reply.probe.method = quoted->protocol == IpProtocol::kUdp
-                               ? ProbeMethod::kUdp
-                               : ProbeMethod::kTcp;
+    }
+    case ProbeMethod::kUdp:
+    case ProbeMethod::kTcp:
       HOPLAB_CHECK(data.ReadU16(&reply.probe.source_port) &&
                    data.ReadU16(&reply.probe.destination_port));
+      if (reply.quote_truncated) {
+        return reply;
+      }
       if (reply.probe.method == ProbeMethod::kTcp) {
         HOPLAB_CHECK(data.ReadU32(&reply.probe.tcp_sequence));
       } else {
@@ -104,8 +97,52 @@ Result<Reply, ParseError> ParseQuote(std::span<const uint8_t> quote,
       }
       return reply;
   }
-  return ParseError{"quoted protocol is not ICMP, UDP or TCP",
-                    quote_offset + kIpv4ProtocolOffset};
+  return reply;
+}
+
+// Recovers the probe from the quote of an ICMP error: the quoted IPv4
+// header, located by its own IHL, and the first 8 bytes after it. When
+// the outer datagram is not `complete` (a capture's snap length cut it),
+// 4 bytes of a UDP or TCP header are enough for the ports.
+Result<Reply, ParseError> ParseQuote(std::span<const uint8_t> quote,
+                                     size_t quote_offset, bool complete,
+                                     Reply reply) {
+  Result<Ipv4Header, ParseError> quoted = ParseIpv4Header(quote);
+  if (!quoted.ok()) {
+    return At(quoted.error(), quote_offset);
+  }
+  const std::optional<ProbeMethod> method = MethodOf(quoted->protocol);
+  if (!method.has_value()) {
+    return ParseError{"quoted protocol is not ICMP, UDP or TCP",
+                      quote_offset + kIpv4ProtocolOffset};
+  }
+  reply.quoted_ttl = quoted->ttl;
+  reply.quote_size = quote.size();
+  reply.quoted_total_length = quoted->total_length;
+  reply.quoted_ip_id = quoted->id;
+  reply.probe.method = *method;
+  reply.probe.source = quoted->source;
+  reply.probe.destination = quoted->destination;
+
+  // RFC 791: a later fragment does not start with the transport header;
+  // its bytes would be misread as ports. Addresses, protocol and IP id
+  // name the datagram it belongs to.
+  if (quoted->fragment_offset != 0) {
+    reply.quoted_later_fragment = true;
+    return reply;
+  }
+  // RFC 792: the quote holds the IP header and 8 bytes of data.
+  const size_t data_offset = quoted->header_size();
+  const size_t data_size = quote.size() - data_offset;
+  if (data_size < 8) {
+    if (complete || *method == ProbeMethod::kIcmp || data_size < 4) {
+      return ParseError{"ICMP quote ends before 8 bytes of quoted data",
+                        quote_offset + quote.size()};
+    }
+    reply.quote_truncated = true;
+  }
+  return ParseQuotedKey(ByteReader(quote.subspan(data_offset)),
+                        quote_offset + data_offset, std::move(reply));
 }
 
 // Splits an ICMP error's body into the quote and the RFC 4884 extensions
@@ -135,9 +172,10 @@ std::span<const uint8_t> SplitExtensions(const IcmpMessage& icmp,
 
 Result<Reply, ParseError> ParseQuoteAndExtensions(const IcmpMessage& icmp,
                                                   size_t icmp_offset,
-                                                  Reply reply) {
+                                                  bool complete, Reply reply) {
   const std::span<const uint8_t> quote = SplitExtensions(icmp, &reply);
-  return ParseQuote(quote, icmp_offset + kIcmpHeaderSize, std::move(reply));
+  return ParseQuote(quote, icmp_offset + kIcmpHeaderSize, complete,
+                    std::move(reply));
 }
 
 Result<Reply, ParseError> ParseIcmpReply(const Outer& outer, Reply reply) {
@@ -163,14 +201,16 @@ Result<Reply, ParseError> ParseIcmpReply(const Outer& outer, Reply reply) {
       return reply;
     case IcmpType::kTimeExceeded:
       reply.kind = ReplyKind::kTimeExceeded;
-      return ParseQuoteAndExtensions(*icmp, icmp_offset, std::move(reply));
+      return ParseQuoteAndExtensions(*icmp, icmp_offset, outer.complete,
+                                     std::move(reply));
     case IcmpType::kDestinationUnreachable:
       reply.kind = ReplyKind::kDestinationUnreachable;
       if (icmp->code ==
           static_cast<uint8_t>(UnreachableCode::kFragmentationNeeded)) {
         reply.next_hop_mtu = icmp->next_hop_mtu();
       }
-      return ParseQuoteAndExtensions(*icmp, icmp_offset, std::move(reply));
+      return ParseQuoteAndExtensions(*icmp, icmp_offset, outer.complete,
+                                     std::move(reply));
     case IcmpType::kEchoRequest:
       return ParseError{"ICMP Echo Request is a probe, not a reply",
                         icmp_offset};

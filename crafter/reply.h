@@ -66,6 +66,20 @@ struct Reply {
   // header included; RFC 4884 padding included when extensions follow).
   uint8_t quoted_ttl = 0;
   size_t quote_size = 0;
+  // ICMP errors: Total Length and IP id of the quoted header.
+  uint16_t quoted_total_length = 0;
+  uint16_t quoted_ip_id = 0;
+  // ICMP errors that identify the probe by fewer fields than its method's
+  // key; a matcher must find exactly one probe with the fields present.
+  // - quoted_later_fragment: the quote is of a fragment after the first
+  //   (RFC 791), whose data is not a transport header: only addresses,
+  //   protocol (probe.method) and quoted_ip_id identify the probe; the
+  //   rest of `probe` is zero.
+  // - quote_truncated: a capture's snap length cut the quote after the
+  //   4 port bytes of a UDP or TCP header; the UDP checksum and TCP
+  //   sequence number are zero, not quoted.
+  bool quoted_later_fragment = false;
+  bool quote_truncated = false;
   // ICMP errors: the RFC 4884 extensions after the quote, or null. Shared,
   // not held by value: replies are copied into probe results, and GCC 12
   // misreports nested optionals of this size as uninitialized.
@@ -87,7 +101,10 @@ struct Reply {
 // located through IHL in both the outer and the quoted IPv4 header, never a
 // fixed 20 bytes. An ICMP error must quote the IP header and at least 8
 // bytes after it (RFC 792); more (RFC 1812 §4.3.2.3) is accepted. Bytes past
-// the outer Total Length (link padding) are ignored. Time Exceeded (code 0)
+// the outer Total Length (link padding) are ignored. A quote of a later
+// fragment, and a quote of UDP or TCP that a capture cut after the ports,
+// are accepted with the fields they hold (quoted_later_fragment,
+// quote_truncated). Time Exceeded (code 0)
 // and Destination Unreachable may carry RFC 4884 extensions after the quote
 // (ParseIcmpExtensions says where they are looked for); a fragment
 // reassembly Time Exceeded (code 1) is parsed without. Fails, with the

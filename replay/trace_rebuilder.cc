@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "crafter/byte_cursor.h"
+#include "crafter/icmp.h"
 #include "crafter/ipv4.h"
 #include "trace/reply_outcome.h"
 
@@ -28,6 +29,10 @@ bool IsComplete(std::span<const uint8_t> datagram) {
          crafter::LoadU16(datagram, crafter::kIpv4TotalLengthOffset) <=
              datagram.size();
 }
+
+// The lowest TTL an operating system gives its datagrams (32, Windows
+// 95); a lone TTL below it is a traceroute's probe.
+constexpr uint8_t kLowestInitialTtl = 32;
 
 // Which probes are one trace: same source, destination and method, and for
 // ICMP the same identifier (traceroute and mtr keep one per run).
@@ -60,6 +65,9 @@ bool Answers(const crafter::CapturedProbe& probe, const crafter::Reply& reply) {
   if (!MirrorsProbe(reply) && mine.destination != quoted.destination) {
     return false;
   }
+  if (reply.quoted_later_fragment) {
+    return probe.first_fragment && probe.ip_id == reply.quoted_ip_id;
+  }
   switch (mine.method) {
     case ProbeMethod::kIcmp:
       return mine.icmp_id == quoted.icmp_id &&
@@ -67,13 +75,15 @@ bool Answers(const crafter::CapturedProbe& probe, const crafter::Reply& reply) {
     case ProbeMethod::kUdp:
       return mine.source_port == quoted.source_port &&
              mine.destination_port == quoted.destination_port &&
-             (mine.udp_checksum == quoted.udp_checksum || !probe.checksum_ok);
+             (mine.udp_checksum == quoted.udp_checksum || !probe.checksum_ok ||
+              reply.quote_truncated);
     case ProbeMethod::kTcp:
       if (mine.source_port != quoted.source_port ||
           mine.destination_port != quoted.destination_port) {
         return false;
       }
       return mine.tcp_sequence == quoted.tcp_sequence ||
+             reply.quote_truncated ||
              (reply.kind == ReplyKind::kTcpReset &&
               (quoted.tcp_sequence == 0 ||
                quoted.tcp_sequence ==
@@ -82,61 +92,148 @@ bool Answers(const crafter::CapturedProbe& probe, const crafter::Reply& reply) {
   return false;
 }
 
-void TraceRebuilder::Add(trace::TimePoint at,
-                         std::span<const uint8_t> datagram) {
+std::optional<std::string> TraceRebuilder::Add(
+    trace::TimePoint at, std::span<const uint8_t> datagram) {
   ++counters_.num_datagrams;
+  const auto header = crafter::ParseIpv4Header(datagram);
+  if (!header.ok()) {
+    ++counters_.num_other;
+    return "malformed IPv4 header: " + header.error().ToString();
+  }
+  if (header->total_length < header->header_size()) {
+    ++counters_.num_other;
+    return "malformed IPv4 header: total length " +
+           std::to_string(header->total_length) + " is less than the " +
+           std::to_string(header->header_size()) + "-byte header at byte " +
+           std::to_string(crafter::kIpv4TotalLengthOffset);
+  }
+  // A later fragment: where it ends tells the whole datagram's size.
+  if (header->fragment_offset != 0) {
+    ++counters_.num_other;
+    size_t& end =
+        fragment_ends_[{header->source.value(), header->destination.value(),
+                        static_cast<uint8_t>(header->protocol), header->id}];
+    end =
+        std::max<size_t>(end, size_t{header->fragment_offset} * 8 +
+                                  header->total_length - header->header_size());
+    return std::nullopt;
+  }
   if (auto probe = crafter::ParseProbe(datagram); probe.ok()) {
     ++counters_.num_probes;
     Probe& kept = probes_.emplace_back();
     kept.probe = *probe;
     kept.at = at;
-    return;
+    kept.protocol = header->protocol;
+    return std::nullopt;
   }
   auto reply = crafter::ParseReply(datagram);
   if (!reply.ok()) {
     ++counters_.num_other;
-    return;
+    return std::nullopt;
   }
   ++counters_.num_replies;
   // A reply cut short by the snap length cannot verify; it is used as far
   // as it goes. A complete one that does not verify is dropped.
   if (!reply->checksum_ok && IsComplete(datagram)) {
     ++counters_.num_bad_checksum;
-    return;
+    return std::nullopt;
   }
   replies_.push_back(CapturedReply{*reply, at});
+  return std::nullopt;
 }
 
-void TraceRebuilder::Match(size_t reply_index,
-                           const CandidateIndex& candidates) {
+std::vector<TraceRebuilder::Probe*> TraceRebuilder::Candidates(
+    const CapturedReply& captured, const CandidateIndex& index) {
+  std::vector<Probe*> candidates;
+  const auto consider = [&](Probe& probe) {
+    if (probe.at > captured.at) {
+      return false;
+    }
+    if (Answers(probe.probe, captured.reply)) {
+      candidates.push_back(&probe);
+    }
+    return true;
+  };
+  // A later fragment's quote holds no ports or ICMP fields to look up by;
+  // such replies are rare, and every probe is a candidate.
+  if (captured.reply.quoted_later_fragment) {
+    for (Probe& probe : probes_) {
+      if (!consider(probe)) {
+        break;
+      }
+    }
+    return candidates;
+  }
+  const auto bucket = index.find(CandidateKey(captured.reply.probe));
+  if (bucket == index.end()) {
+    return candidates;
+  }
+  for (size_t i : bucket->second) {
+    if (!consider(probes_[i])) {
+      break;
+    }
+  }
+  return candidates;
+}
+
+void TraceRebuilder::Match(size_t reply_index, const CandidateIndex& index) {
   const CapturedReply& captured = replies_[reply_index];
-  const auto bucket = candidates.find(CandidateKey(captured.reply.probe));
-  if (bucket == candidates.end()) {
+  const crafter::Reply& reply = captured.reply;
+  const std::vector<Probe*> candidates = Candidates(captured, index);
+  if (candidates.empty()) {
     ++counters_.num_unmatched;
+    return;
+  }
+  // A partial key must name one probe; a guess could show a false hop.
+  if ((reply.quoted_later_fragment || reply.quote_truncated) &&
+      candidates.size() > 1) {
+    ++counters_.num_unmatched;
+    return;
+  }
+  // RFC 792: Time Exceeded code 1 comes from the destination that gave up
+  // reassembling the probe; it names no hop.
+  if (reply.kind == ReplyKind::kTimeExceeded &&
+      reply.icmp_code == crafter::kTimeExceededReassembly) {
+    ++counters_.num_reassembly_timeouts;
+    candidates.back()->reassembly_timeout = reply_index;
     return;
   }
   // The latest probe sent before the reply that it answers: sequence
   // numbers and ports wrap, and a reused key belongs to the newer probe.
+  // A probe that had a reply, in time or late, gets no second one.
   Probe* found = nullptr;
-  bool any = false;
-  for (size_t i : bucket->second) {
-    Probe& probe = probes_[i];
-    if (probe.at > captured.at) {
-      break;
-    }
-    if (!Answers(probe.probe, captured.reply)) {
-      continue;
-    }
-    any = true;
-    if (!probe.reply.has_value()) {
-      found = &probe;
+  for (Probe* probe : candidates) {
+    if (!probe->replied) {
+      found = probe;
     }
   }
   if (found == nullptr) {
-    ++(any ? counters_.num_late : counters_.num_unmatched);
+    ++counters_.num_duplicate;
+    return;
+  }
+  found->replied = true;
+  if (options_.max_wait.has_value() &&
+      captured.at - found->at > *options_.max_wait) {
+    ++counters_.num_late;
     return;
   }
   found->reply = reply_index;
+}
+
+uint16_t TraceRebuilder::ReassembledSize(const Probe& kept) const {
+  const crafter::CapturedProbe& probe = kept.probe;
+  if (!probe.first_fragment) {
+    return probe.total_length;
+  }
+  const auto it = fragment_ends_.find(
+      {probe.key.source.value(), probe.key.destination.value(),
+       static_cast<uint8_t>(kept.protocol), probe.ip_id});
+  if (it == fragment_ends_.end()) {
+    return probe.total_length;
+  }
+  const size_t size = probe.header_size + it->second;
+  return static_cast<uint16_t>(
+      std::clamp<size_t>(size, probe.total_length, 0xffff));
 }
 
 std::vector<std::vector<size_t>> TraceRebuilder::Group() const {
@@ -151,7 +248,9 @@ std::vector<std::vector<size_t>> TraceRebuilder::Group() const {
     groups[it->second].push_back(i);
   }
 
-  // A trace probes several TTLs, or a router answered it.
+  // A trace probes several TTLs, or a router answered it, or its one TTL
+  // is lower than any system starts datagrams with (a ping leaves with
+  // 64, 128 or 255; traceroute and mtr stop at 30 by default).
   std::erase_if(groups, [&](const std::vector<size_t>& group) {
     std::set<uint8_t> ttls;
     for (size_t i : group) {
@@ -161,18 +260,19 @@ std::vector<std::vector<size_t>> TraceRebuilder::Group() const {
         return false;
       }
     }
-    return ttls.size() < 2;
+    return ttls.size() < 2 && *ttls.begin() >= kLowestInitialTtl;
   });
   return groups;
 }
 
 RebuiltTrace TraceRebuilder::Build(const std::vector<size_t>& group) const {
-  const crafter::CapturedProbe& first = probes_[group.front()].probe;
+  const Probe& first_kept = probes_[group.front()];
+  const crafter::CapturedProbe& first = first_kept.probe;
   RebuiltTrace rebuilt;
   rebuilt.method = first.key.method;
   rebuilt.source = first.key.source;
   rebuilt.destination = first.key.destination;
-  rebuilt.packet_size = first.total_length;
+  rebuilt.packet_size = ReassembledSize(first_kept);
   rebuilt.destination_port = first.key.destination_port;
   rebuilt.fixed_ports =
       first.key.method != ProbeMethod::kIcmp && group.size() > 1 &&
@@ -202,6 +302,12 @@ RebuiltTrace TraceRebuilder::Build(const std::vector<size_t>& group) const {
     out.ttl = probe.probe.ttl;
     out.sent_at = probe.at;
     ++result.counters.num_sent;
+    if (probe.reassembly_timeout.has_value()) {
+      ++result.counters.num_reassembly_timeouts;
+      rebuilt.reassembly_timeouts.push_back(
+          ReassemblyTimeout{replies_[*probe.reassembly_timeout].reply.responder,
+                            probe.probe.ttl});
+    }
     if (probe.reply.has_value()) {
       const CapturedReply& captured = replies_[*probe.reply];
       const crafter::Reply& reply = captured.reply;
@@ -238,9 +344,13 @@ std::vector<RebuiltTrace> TraceRebuilder::Rebuild() {
   }
   for (Probe& probe : probes_) {
     probe.reply.reset();
+    probe.replied = false;
+    probe.reassembly_timeout.reset();
   }
   counters_.num_unmatched = 0;
+  counters_.num_duplicate = 0;
   counters_.num_late = 0;
+  counters_.num_reassembly_timeouts = 0;
   // Probes by the fields a reply must share with them, each bucket in
   // time order, so matching does not scan every probe per reply.
   CandidateIndex candidates;

@@ -5,12 +5,16 @@
 #define HOPLAB_REPLAY_TRACE_REBUILDER_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
+#include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
 #include "crafter/captured_probe.h"
+#include "crafter/ipv4.h"
 #include "crafter/ipv4_address.h"
 #include "crafter/reply.h"
 #include "trace/clock.h"
@@ -19,6 +23,13 @@
 namespace hoplab::replay {
 
 // One trace found in a capture.
+// A destination gave up reassembling a fragmented probe (Time Exceeded
+// code 1). It names no hop (RFC 792): the probe stays unanswered.
+struct ReassemblyTimeout {
+  crafter::Ipv4Address from;
+  uint8_t probe_ttl = 0;
+};
+
 struct RebuiltTrace {
   crafter::ProbeMethod method = crafter::ProbeMethod::kIcmp;
   crafter::Ipv4Address source;
@@ -38,6 +49,15 @@ struct RebuiltTrace {
   // counters: num_sent is the trace's probes, num_received the replies
   // matched to them.
   trace::TraceResult result;
+  // Reassembly timeouts for the trace's probes, in the order of the hops.
+  std::vector<ReassemblyTimeout> reassembly_timeouts;
+};
+
+struct RebuildOptions {
+  // How long a probe waits for its reply, as traceroute's -w MAX: a reply
+  // that comes later leaves the probe unanswered and counts as late. No
+  // limit when unset: a capture shows every reply its tool got.
+  std::optional<trace::Duration> max_wait;
 };
 
 // What did not become part of a trace, counted over the whole capture.
@@ -47,10 +67,17 @@ struct RebuildCounters {
   uint64_t num_replies = 0;
   // IPv4 that is neither a probe nor a reply (other programs' traffic).
   uint64_t num_other = 0;
-  // A reply whose quoted key equals no probe in the capture.
+  // A reply whose quoted key equals no probe in the capture, or whose
+  // partial key (Reply::quoted_later_fragment, quote_truncated) fits more
+  // than one.
   uint64_t num_unmatched = 0;
-  // A reply to a probe already answered: a duplicate or a late one.
+  // A reply to a probe already answered (a duplicate: the network or the
+  // capture delivered it twice).
+  uint64_t num_duplicate = 0;
+  // A reply after RebuildOptions::max_wait.
   uint64_t num_late = 0;
+  // Time Exceeded code 1 for a captured probe (ReassemblyTimeout).
+  uint64_t num_reassembly_timeouts = 0;
   // A complete reply whose ICMP or TCP checksum did not verify; dropped
   // as the engine drops it.
   uint64_t num_bad_checksum = 0;
@@ -58,10 +85,15 @@ struct RebuildCounters {
 
 class TraceRebuilder {
  public:
+  explicit TraceRebuilder(RebuildOptions options = {}) : options_(options) {}
+
   // Takes one IPv4 datagram (link layer removed) captured at `at`. Probes
   // are what crafter::ParseProbe reads, replies what crafter::ParseReply
   // reads; anything else is counted. Copies what it keeps, not the bytes.
-  void Add(trace::TimePoint at, std::span<const uint8_t> datagram);
+  // Returns what is wrong with a datagram whose IPv4 header is malformed
+  // (it is neither probe nor reply), else nullopt.
+  std::optional<std::string> Add(trace::TimePoint at,
+                                 std::span<const uint8_t> datagram);
 
   // Matches every reply, in time order, to the captured probe whose own
   // fields equal the key the reply quotes or mirrors, and groups probes
@@ -80,7 +112,14 @@ class TraceRebuilder {
     trace::TimePoint at;
     // Index in replies_ of the reply matched to it, if any.
     std::optional<size_t> reply;
+    // Whether a reply came for it, in time or late.
+    bool replied = false;
+    // Index in replies_ of a reassembly timeout for it, if any.
+    std::optional<size_t> reassembly_timeout;
+    crafter::IpProtocol protocol = crafter::IpProtocol::kIcmp;
   };
+  // Source, destination, protocol and IP id: one fragmented datagram.
+  using FragmentKey = std::tuple<uint32_t, uint32_t, uint8_t, uint16_t>;
   struct CapturedReply {
     crafter::Reply reply;
     trace::TimePoint at;
@@ -89,12 +128,23 @@ class TraceRebuilder {
   // Probe indices (in time order) by the fields every match compares.
   using CandidateIndex = std::unordered_map<uint64_t, std::vector<size_t>>;
 
-  void Match(size_t reply_index, const CandidateIndex& candidates);
+  void Match(size_t reply_index, const CandidateIndex& index);
   std::vector<std::vector<size_t>> Group() const;
   RebuiltTrace Build(const std::vector<size_t>& group) const;
 
+  // The probes Match may credit `reply` to: sent before it, and answered
+  // by its key.
+  std::vector<Probe*> Candidates(const CapturedReply& captured,
+                                 const CandidateIndex& index);
+  // The whole probe's IPv4 size, its later fragments included.
+  uint16_t ReassembledSize(const Probe& probe) const;
+
+  RebuildOptions options_;
   std::vector<Probe> probes_;
   std::vector<CapturedReply> replies_;
+  // Where the later fragments of each fragmented datagram end (offset and
+  // data size), for the whole probe's size.
+  std::map<FragmentKey, size_t> fragment_ends_;
   RebuildCounters counters_;
 };
 
@@ -108,7 +158,10 @@ class TraceRebuilder {
 //   checksum is not compared;
 // - a RST without ACK carries no sequence number (tcp_sequence 0), and one
 //   answering a SYN with data acknowledges the data too (RFC 9293
-//   §3.10.7.1).
+//   §3.10.7.1);
+// - a quote of a later fragment names the probe by IP id alone, and a
+//   quote cut after the ports by its ports (Reply::quoted_later_fragment,
+//   quote_truncated).
 bool Answers(const crafter::CapturedProbe& probe, const crafter::Reply& reply);
 
 }  // namespace hoplab::replay

@@ -216,6 +216,13 @@ void Engine::HandleDatagram(const ReceivedDatagram& datagram) {
   if (reply->extension_checksum_bad) {
     ++counters.num_bad_extensions;
   }
+  // Quotes that identify a probe by fewer fields than ProbeIdentity reads
+  // (a later fragment, a quote cut after the ports) match no live probe.
+  // TODO(#7): match a quoted later fragment by the probe's IP id.
+  if (reply->quoted_later_fragment || reply->quote_truncated) {
+    ++counters.num_unmatched;
+    return;
+  }
   const ptrdiff_t number = MatchProbe(*reply);
   if (number < 0) {
     ++counters.num_unmatched;

@@ -6,8 +6,18 @@ namespace hoplab::trace {
 
 using crafter::ReplyKind;
 
+bool IsBogusFragmentationNeeded(const crafter::Reply& reply) {
+  return reply.kind == ReplyKind::kDestinationUnreachable &&
+         reply.icmp_code ==
+             static_cast<uint8_t>(
+                 crafter::UnreachableCode::kFragmentationNeeded) &&
+         reply.next_hop_mtu != 0 &&
+         reply.next_hop_mtu >= reply.quoted_total_length;
+}
+
 bool EndsTrace(const crafter::Reply& reply) {
-  return reply.kind != ReplyKind::kTimeExceeded;
+  return reply.kind != ReplyKind::kTimeExceeded &&
+         !IsBogusFragmentationNeeded(reply);
 }
 
 bool FromDestination(const crafter::Reply& reply,

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "crafter/byte_cursor.h"
 #include "crafter/icmp_error.h"
 #include "crafter/icmp_extension.h"
 #include "crafter/ipv4.h"
@@ -220,6 +221,9 @@ struct ValidReply {
   // The shortest prefix that still holds every field the probe key needs:
   // up to 8 quoted bytes for ICMP errors, the TCP header for TCP.
   size_t needed_size;
+  // The shortest prefix that identifies the probe at all: the quoted ports
+  // (4 bytes) for ICMP errors quoting UDP or TCP, else needed_size.
+  size_t ports_size;
 };
 
 class ReplyTruncationTest : public testing::TestWithParam<ValidReply> {};
@@ -227,20 +231,31 @@ class ReplyTruncationTest : public testing::TestWithParam<ValidReply> {};
 void PrintTo(const ValidReply& valid, std::ostream* os) { *os << valid.name; }
 
 // A capture cut short (snaplen) parses when it still holds what the probe
-// key needs, but its checksum cannot verify; anything shorter fails.
+// key needs, but its checksum cannot verify; a quote cut after the ports
+// (cases/c18-truncated-quote-caplen.pcap) parses with the ports alone and
+// says so; anything shorter fails.
 TEST_P(ReplyTruncationTest, FailsCleanlyOrParsesWithoutChecksumOnEveryPrefix) {
   const ValidReply& valid = GetParam();
   const Result<Reply, ParseError> whole = ParseReply(valid.bytes);
   ASSERT_TRUE(whole.ok()) << whole.error();
+  ProbeKey ports_only = whole->probe;
+  ports_only.udp_checksum = 0;
+  ports_only.tcp_sequence = 0;
   for (size_t size = 0; size < valid.bytes.size(); ++size) {
     const std::vector<uint8_t> prefix = Copy(valid.bytes.first(size));
     Result<Reply, ParseError> reply = ParseReply(prefix);
-    if (size < valid.needed_size) {
+    if (size < valid.ports_size) {
       ASSERT_FALSE(reply.ok()) << "prefix of " << size << " bytes";
       EXPECT_LE(reply.error().offset, size) << reply.error();
+      continue;
+    }
+    ASSERT_TRUE(reply.ok()) << "prefix of " << size << " bytes";
+    EXPECT_FALSE(reply->checksum_ok) << "prefix of " << size << " bytes";
+    if (size < valid.needed_size) {
+      EXPECT_TRUE(reply->quote_truncated) << "prefix of " << size;
+      EXPECT_EQ(reply->probe, ports_only) << "prefix of " << size;
     } else {
-      ASSERT_TRUE(reply.ok()) << "prefix of " << size << " bytes";
-      EXPECT_FALSE(reply->checksum_ok) << "prefix of " << size << " bytes";
+      EXPECT_FALSE(reply->quote_truncated) << "prefix of " << size;
       EXPECT_EQ(reply->probe, whole->probe) << "prefix of " << size;
     }
   }
@@ -249,15 +264,16 @@ TEST_P(ReplyTruncationTest, FailsCleanlyOrParsesWithoutChecksumOnEveryPrefix) {
 INSTANTIATE_TEST_SUITE_P(
     Captured, ReplyTruncationTest,
     testing::Values(
-        ValidReply{"TimeExceededQuotingEcho", kTimeExceededQuotingEcho, 56},
-        ValidReply{"TimeExceededQuotingSyn", kTimeExceededQuotingSyn, 56},
-        ValidReply{"EchoReply", kEchoReply, 28},
-        ValidReply{"NetUnreachable", kNetUnreachable, 56},
-        ValidReply{"AdminProhibited", kAdminProhibited, 56},
-        ValidReply{"PortUnreachable", kPortUnreachable, 56},
-        ValidReply{"TcpRstAck", kTcpRstAck, 40},
-        ValidReply{"TcpSynAck", kTcpSynAck, 60},
-        ValidReply{"TcpRstNoAck", std::span(kTcpRstNoAckPadded).first(40), 40}),
+        ValidReply{"TimeExceededQuotingEcho", kTimeExceededQuotingEcho, 56, 56},
+        ValidReply{"TimeExceededQuotingSyn", kTimeExceededQuotingSyn, 56, 52},
+        ValidReply{"EchoReply", kEchoReply, 28, 28},
+        ValidReply{"NetUnreachable", kNetUnreachable, 56, 52},
+        ValidReply{"AdminProhibited", kAdminProhibited, 56, 52},
+        ValidReply{"PortUnreachable", kPortUnreachable, 56, 52},
+        ValidReply{"TcpRstAck", kTcpRstAck, 40, 40},
+        ValidReply{"TcpSynAck", kTcpSynAck, 60, 60},
+        ValidReply{"TcpRstNoAck", std::span(kTcpRstNoAckPadded).first(40), 40,
+                   40}),
     [](const testing::TestParamInfo<ValidReply>& info) {
       return info.param.name;
     });
@@ -395,15 +411,41 @@ TEST(ParseReplyTest, RejectsAnOuterFragment) {
   EXPECT_EQ(reply.error().offset, 6u);
 }
 
-TEST(ParseReplyTest, RejectsAQuoteOfANonFirstFragment) {
-  // cases/c05-quote-nonfirst-fragment.pcap: its 8 bytes are not ports.
-  std::vector<uint8_t> bytes = Copy(kPortUnreachable);
-  bytes[34] = 0x00;
-  bytes[35] = 0xb9;  // Fragment offset 185 (1480 bytes).
-  Result<Reply, ParseError> reply = ParseReply(bytes);
-  ASSERT_FALSE(reply.ok());
-  EXPECT_STREQ(reply.error().reason, "quoted datagram is a non-first fragment");
-  EXPECT_EQ(reply.error().offset, 34u);
+// cases/c05-quote-nonfirst-fragment.pcap: the 8 bytes after a later
+// fragment's header are not ports. At every fragment offset the reply
+// names the probe by addresses, protocol and IP id alone.
+TEST(ParseReplyTest, ReadsNoPortsFromAQuoteOfALaterFragment) {
+  const Result<Reply, ParseError> first = ParseReply(kPortUnreachable);
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->quoted_later_fragment);
+  for (uint16_t offset = 1; offset < 0x2000; ++offset) {
+    std::vector<uint8_t> bytes = Copy(kPortUnreachable);
+    StoreU16(bytes, 34, offset);  // Quoted flags 0, fragment offset.
+    Result<Reply, ParseError> reply = ParseReply(bytes);
+    ASSERT_TRUE(reply.ok()) << "offset " << offset << ": " << reply.error();
+    EXPECT_TRUE(reply->quoted_later_fragment);
+    EXPECT_EQ(reply->probe.method, ProbeMethod::kUdp);
+    EXPECT_EQ(reply->probe.source, first->probe.source);
+    EXPECT_EQ(reply->probe.destination, first->probe.destination);
+    EXPECT_EQ(reply->probe.source_port, 0u) << "offset " << offset;
+    EXPECT_EQ(reply->probe.destination_port, 0u) << "offset " << offset;
+    EXPECT_EQ(reply->probe.udp_checksum, 0u) << "offset " << offset;
+    EXPECT_EQ(reply->quoted_ip_id, first->quoted_ip_id);
+  }
+}
+
+// A quote cut short inside a complete datagram breaks RFC 792; only a
+// capture's snap length may cut it, and never before the ports.
+TEST(ParseReplyTest, AcceptsAQuoteCutAfterThePortsOnlyWhenTheCaptureCutIt) {
+  for (size_t cut = 48; cut < 56; ++cut) {
+    std::vector<uint8_t> bytes = Copy(std::span(kPortUnreachable).first(cut));
+    Result<Reply, ParseError> captured = ParseReply(bytes);
+    EXPECT_EQ(captured.ok(), cut >= 52) << "cut at " << cut;
+    StoreU16(bytes, 2, static_cast<uint16_t>(cut));  // Total Length agrees.
+    Result<Reply, ParseError> complete = ParseReply(bytes);
+    ASSERT_FALSE(complete.ok()) << "cut at " << cut;
+    EXPECT_LE(complete.error().offset, cut);
+  }
 }
 
 TEST(ParseReplyTest, RejectsAQuoteOfAProtocolNoProbeUses) {
