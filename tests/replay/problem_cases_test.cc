@@ -465,5 +465,73 @@ TEST(ProblemCaseTest, ALoneTtlIsATraceOnlyBelowEveryInitialTtl) {
   }
 }
 
+TEST(ProblemCaseTest, C23OffloadedProbeChecksumsStillMatchTheirQuotes) {
+  for (const char* name :
+       {"c23-offload-and-padding.pcap", "c23-offload-udp-partial.pcap"}) {
+    SCOPED_TRACE(name);
+    const Replayed run = Replay(name);
+    ASSERT_EQ(run.traces.size(), 1u);
+    EXPECT_THAT(Probes(run.traces[0]),
+                testing::ElementsAre("1 192.0.2.1", "2 203.0.113.5"));
+    EXPECT_TRUE(run.traces[0].result.reached);
+    // The probes' captured checksums (0, or the partial 0xfe49) are no
+    // parse error; the replies verify over their Total Length only, the
+    // 0x55 padding after it unsummed.
+    EXPECT_EQ(run.counters.num_probes, 2u);
+    EXPECT_EQ(run.counters.num_bad_checksum, 0u);
+    EXPECT_EQ(run.counters.num_unmatched, 0u);
+  }
+}
+
+TEST(ProblemCaseTest, C23ATrailingFcsIsNeitherSummedNorAnExtension) {
+  const Replayed run = Replay("c23-trailing-fcs.pcap");
+  ASSERT_EQ(run.traces.size(), 1u);
+  const RebuiltTrace& trace = run.traces[0];
+  EXPECT_THAT(Probes(trace),
+              testing::ElementsAre("1 192.0.2.1", "2 203.0.113.5"));
+  EXPECT_TRUE(trace.result.reached);
+  EXPECT_EQ(trace.result.hops[0].probes[0].extensions, nullptr);
+  EXPECT_EQ(run.counters.num_bad_checksum, 0u);
+}
+
+TEST(ProblemCaseTest, C25TagsAndCookedHeadersComeOffAndUnknownTypesAreCounted) {
+  const Replayed qinq = Replay("c25-qinq-9100.pcap");
+  ASSERT_EQ(qinq.traces.size(), 1u);
+  EXPECT_THAT(Probes(qinq.traces[0]),
+              testing::ElementsAre("1 198.51.100.1", "2 198.51.100.2",
+                                   "3 203.0.113.5"));
+  EXPECT_TRUE(qinq.traces[0].result.reached);
+
+  // 0x8200 is a tag only when configured; otherwise all 6 frames are
+  // unknown, counted, and no trace.
+  const Replayed unknown = Replay("c25-qinq-8200.pcap");
+  EXPECT_TRUE(unknown.traces.empty());
+  EXPECT_EQ(unknown.num_unknown, 6u);
+  const Replayed vendor =
+      Replay("c25-qinq-8200.pcap", {}, LinkOptions{{0x8200}});
+  ASSERT_EQ(vendor.traces.size(), 1u);
+  EXPECT_EQ(Probes(vendor.traces[0]), Probes(qinq.traces[0]));
+  EXPECT_TRUE(vendor.traces[0].result.reached);
+
+  // SLL with a VLAN tag; one record of protocol 0x88b5 is skipped.
+  const Replayed sll = Replay("c25-sll-vlan.pcap");
+  ASSERT_EQ(sll.traces.size(), 1u);
+  EXPECT_EQ(sll.traces[0].method, crafter::ProbeMethod::kUdp);
+  EXPECT_THAT(Probes(sll.traces[0]),
+              testing::ElementsAre("1 198.51.100.1", "2 198.51.100.2",
+                                   "3 203.0.113.5"));
+  EXPECT_EQ(sll.num_unknown, 1u);
+
+  // SLL2 on "any": the loopback ping is decoded but is no trace.
+  const Replayed sll2 = Replay("c25-sll2-any.pcap");
+  ASSERT_EQ(sll2.traces.size(), 1u);
+  EXPECT_EQ(sll2.traces[0].destination, Address("203.0.113.5"));
+  EXPECT_THAT(Probes(sll2.traces[0]),
+              testing::ElementsAre("1 198.51.100.1", "2 198.51.100.2",
+                                   "3 203.0.113.5"));
+  EXPECT_TRUE(sll2.traces[0].result.reached);
+  EXPECT_GE(sll2.counters.num_probes, 4u);  // 3 trace probes, the ping.
+}
+
 }  // namespace
 }  // namespace hoplab::replay
