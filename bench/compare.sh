@@ -5,6 +5,7 @@
 # figures are medians over the runs; peak memory from /usr/bin/time -v.
 #
 #   bench/compare.sh [--smoke] [--runs N] [--build DIR] [--no-live]
+#                    [--no-replay]
 #
 # (a) replay: `hoplab replay -n` against `tcpdump -r -n` and `tshark -n -r`,
 #     all writing to /dev/null, on a capture bench/make_capture writes
@@ -14,9 +15,12 @@
 #     Linux routers in network namespaces (scripts/lab/chain.sh; 3 routers
 #     with --smoke), in three conditions: no ICMP rate limits, router 15
 #     silent, and the kernel's default limit (icmp_ratelimit=1000) in every
-#     router with runs back to back. Every tool gets -n and a max TTL past
-#     the target. For each it counts the runs where every hop answered and
-#     the target was reached.
+#     router with runs back to back: there each tool runs once unmeasured
+#     and then its N runs in a row, since what a run finds depends on what
+#     the run before left in the routers' buckets (interleaved, each tool
+#     would find them refilled by the others' seconds). Every tool gets -n
+#     and a max TTL past the target. For each it counts the runs where
+#     every hop answered and the target was reached.
 #
 # --smoke runs one small run of each part, for the ctest compare_smoke: a
 # tool missing or failing fails it. Without root the live part is skipped
@@ -33,12 +37,14 @@ build=$root/build
 runs=5
 smoke=0
 live=1
+replay=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1 runs=1 ;;
     --runs) runs=$2; shift ;;
     --build) build=$2; shift ;;
     --no-live) live=0 ;;
+    --no-replay) replay=0 ;;
     *) echo "usage: compare.sh [--smoke] [--runs N] [--build DIR] [--no-live]" >&2
        exit 2 ;;
   esac
@@ -103,39 +109,44 @@ ratio() {
 failed=0
 
 # ---- (a) replay ----------------------------------------------------------
-num_time_exceeded=1000000
-if [ "$smoke" -eq 1 ]; then
-  num_time_exceeded=2000
-fi
-capture=$work/capture.pcap
-"$make_capture" -n "$num_time_exceeded" "$capture"
-echo "replay: $num_time_exceeded Time Exceeded and their probes," \
-  "$(stat -c %s "$capture") bytes; $runs runs, medians"
-for ((run = 1; run <= runs; ++run)); do
-  measure replay-hoplab "$hoplab" replay -n "$capture"
-  measure replay-tcpdump tcpdump -r "$capture" -n
-  measure replay-tshark tshark -n -r "$capture"
-done
-hoplab_s=$(median replay-hoplab 1)
-printf '  %-16s %8s s %9s KB  %s\n' tool wall peak "time / hoplab's"
-for tool in hoplab tcpdump tshark; do
-  name=replay-$tool
-  seconds=$(median "$name" 1)
-  printf '  %-16s %8s s %9s KB  %s\n' "$tool" "$seconds" \
-    "$(median "$name" 2)" "$(ratio "$seconds" "$hoplab_s")"
-  if [ "$(failures "$name")" -ne 0 ]; then
-    echo "compare.sh: $tool failed:" >&2
-    cat "$work/$name.err" >&2
+replay_part() {
+  num_time_exceeded=1000000
+  if [ "$smoke" -eq 1 ]; then
+    num_time_exceeded=2000
+  fi
+  capture=$work/capture.pcap
+  "$make_capture" -n "$num_time_exceeded" "$capture"
+  echo "replay: $num_time_exceeded Time Exceeded and their probes," \
+    "$(stat -c %s "$capture") bytes; $runs runs, medians"
+  for ((run = 1; run <= runs; ++run)); do
+    measure replay-hoplab "$hoplab" replay -n "$capture"
+    measure replay-tcpdump tcpdump -r "$capture" -n
+    measure replay-tshark tshark -n -r "$capture"
+  done
+  hoplab_s=$(median replay-hoplab 1)
+  printf '  %-16s %8s s %9s KB  %s\n' tool wall peak "time / hoplab's"
+  for tool in hoplab tcpdump tshark; do
+    name=replay-$tool
+    seconds=$(median "$name" 1)
+    printf '  %-16s %8s s %9s KB  %s\n' "$tool" "$seconds" \
+      "$(median "$name" 2)" "$(ratio "$seconds" "$hoplab_s")"
+    if [ "$(failures "$name")" -ne 0 ]; then
+      echo "compare.sh: $tool failed:" >&2
+      cat "$work/$name.err" >&2
+      failed=1
+    fi
+  done
+  # What hoplab found must be the traces the capture holds.
+  num_traces=$(grep -c '^traceroute to' "$work/replay-hoplab.out" || true)
+  expected_traces=$(((num_time_exceeded + 89) / 90))
+  if [ "$num_traces" -ne "$expected_traces" ]; then
+    echo "compare.sh: hoplab replay found $num_traces traces," \
+      "expected $expected_traces" >&2
     failed=1
   fi
-done
-# What hoplab found must be the traces the capture holds.
-num_traces=$(grep -c '^traceroute to' "$work/replay-hoplab.out" || true)
-expected_traces=$(((num_time_exceeded + 89) / 90))
-if [ "$num_traces" -ne "$expected_traces" ]; then
-  echo "compare.sh: hoplab replay found $num_traces traces," \
-    "expected $expected_traces" >&2
-  failed=1
+}
+if [ "$replay" -eq 1 ]; then
+  replay_part
 fi
 
 # ---- (b) live ------------------------------------------------------------
@@ -246,11 +257,20 @@ for condition in limits-off silent-router kernel-limits; do
       "$root/scripts/lab/chain.sh" clear "$prefix"
       set_ratelimit 1000 ;;
   esac
-  for ((run = 1; run <= runs; ++run)); do
+  if [ "$condition" = kernel-limits ]; then
     for tool in "${tools[@]}"; do
-      run_tool "$condition-$tool" "$skip"
+      run_tool "warmup-$tool" "$skip"
+      for ((run = 1; run <= runs; ++run)); do
+        run_tool "$condition-$tool" "$skip"
+      done
     done
-  done
+  else
+    for ((run = 1; run <= runs; ++run)); do
+      for tool in "${tools[@]}"; do
+        run_tool "$condition-$tool" "$skip"
+      done
+    done
+  fi
   note=""
   if [ "$skip" -ne 0 ]; then
     note=" (hop $skip silent: complete without it)"
