@@ -1,10 +1,14 @@
 #include "replay/capture_reader.h"
 
 #include <pcap/pcap.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <optional>
+#include <vector>
 
 #include "crafter/byte_cursor.h"
 #include "replay/pcapng_reader.h"
@@ -26,8 +30,14 @@ constexpr uint32_t kUncutCaplen = 65535;
 // record libpcap may have cut, taken anew before the record.
 class LibpcapReader final : public CaptureReader {
  public:
-  LibpcapReader(std::string path, pcap_t* handle, std::string format)
-      : path_(std::move(path)), handle_(handle), format_(std::move(format)) {}
+  // `memory`, when not empty, holds the file `handle` reads through
+  // fmemopen(3); it lives as long as the handle.
+  LibpcapReader(std::string path, pcap_t* handle, std::string format,
+                std::vector<uint8_t> memory = {})
+      : path_(std::move(path)),
+        handle_(handle),
+        format_(std::move(format)),
+        memory_(std::move(memory)) {}
   ~LibpcapReader() override { pcap_close(handle_); }
 
   Result<std::optional<CaptureRecord>> Next() override {
@@ -77,6 +87,7 @@ class LibpcapReader final : public CaptureReader {
   std::string path_;
   pcap_t* handle_;
   std::string format_;
+  std::vector<uint8_t> memory_;
   const bool is_pcap_ = format_ == "pcap";
   uint64_t num_records_ = 0;
   // Where the next record starts, when known without asking the file.
@@ -106,13 +117,80 @@ std::optional<uint32_t> Magic(const std::string& path) {
   return crafter::LoadU32Le(bytes, 0);
 }
 
+std::string CannotOpen(const std::string& path, int error) {
+  return path + ": cannot open for reading: " + std::strerror(error);
+}
+
+// A capture that can be read only once (standard input, a pipe, a FIFO):
+// read whole, then decoded from memory.
+Result<std::unique_ptr<CaptureReader>> OpenStream(const std::string& path) {
+  const bool from_stdin = path == "-";
+  const std::string name = from_stdin ? "standard input" : path;
+  std::FILE* file = from_stdin ? stdin : std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return Error{CannotOpen(path, errno)};
+  }
+  std::vector<uint8_t> bytes;
+  uint8_t chunk[65536];
+  size_t got = 0;
+  while ((got = std::fread(chunk, 1, sizeof(chunk), file)) > 0) {
+    bytes.insert(bytes.end(), chunk, chunk + got);
+  }
+  const bool failed = std::ferror(file) != 0;
+  const int error = errno;
+  if (!from_stdin) {
+    std::fclose(file);
+  }
+  if (failed) {
+    return Error{name + ": read failed: " + std::strerror(error)};
+  }
+  if (bytes.size() < 4) {
+    return Error{name + ": shorter than any capture file header"};
+  }
+  const bool pcapng = crafter::LoadU32Le(bytes, 0) == kPcapngSectionHeaderType;
+  if (pcapng) {
+    auto own = PcapngReader::FromBytes(name, bytes);
+    if (own.ok() && own->NeedsOwnReader()) {
+      return std::unique_ptr<CaptureReader>(
+          std::make_unique<OwnPcapngReader>(std::move(own).value()));
+    }
+  }
+  std::FILE* memory = fmemopen(bytes.data(), bytes.size(), "rb");
+  if (memory == nullptr) {
+    return Error{name + ": fmemopen: " + std::strerror(errno)};
+  }
+  char pcap_error[PCAP_ERRBUF_SIZE] = "";
+  pcap_t* handle = pcap_fopen_offline_with_tstamp_precision(
+      memory, PCAP_TSTAMP_PRECISION_NANO, pcap_error);
+  if (handle == nullptr) {
+    std::fclose(memory);
+    return Error{name + ": " + pcap_error};
+  }
+  return std::unique_ptr<CaptureReader>(std::make_unique<LibpcapReader>(
+      name, handle, pcapng ? "pcapng" : "pcap", std::move(bytes)));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<CaptureReader>> CaptureReader::Open(
     const std::string& path) {
-  if (!std::ifstream(path, std::ios::binary)) {
-    return Error{path + ": cannot open for reading"};
+  struct stat info {};
+  if (path != "-" && stat(path.c_str(), &info) != 0) {
+    return Error{CannotOpen(path, errno)};
   }
+  if (path != "-" && S_ISDIR(info.st_mode)) {
+    return Error{path + ": is a directory, not a capture file"};
+  }
+  if (path == "-" || !S_ISREG(info.st_mode)) {
+    return OpenStream(path);
+  }
+  // A regular file is read more than once: its first bytes say which
+  // reader takes it.
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return Error{CannotOpen(path, errno)};
+  }
+  std::fclose(file);
   const std::optional<uint32_t> magic = Magic(path);
   if (!magic.has_value()) {
     return Error{path + ": shorter than any capture file header"};

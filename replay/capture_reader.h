@@ -20,8 +20,10 @@ class CaptureReader {
   // differ in link type, or that has several sections, through
   // PcapngReader (libpcap 1.10 refuses the one and reads only the first
   // section's interfaces of the other). Timestamps come out in
-  // nanoseconds. Fails with the file name and what is wrong: unreadable,
-  // empty, wrong magic, a header cut short.
+  // nanoseconds. "-" is standard input; standard input, a pipe or a FIFO
+  // is read whole into memory first, since it cannot be read twice. Fails
+  // with the file name and what is wrong: unreadable (and why), a
+  // directory, empty, wrong magic, a header cut short.
   static Result<std::unique_ptr<CaptureReader>> Open(const std::string& path);
 
   virtual ~CaptureReader() = default;

@@ -80,11 +80,16 @@ Result<PcapngReader> PcapngReader::Open(const std::string& path) {
   }
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
                              std::istreambuf_iterator<char>());
+  return FromBytes(path, std::move(bytes));
+}
+
+Result<PcapngReader> PcapngReader::FromBytes(std::string path,
+                                             std::vector<uint8_t> bytes) {
   if (bytes.size() < 4 ||
       crafter::LoadU32Le(bytes, 0) != kPcapngSectionHeaderType) {
     return Error{path + ": not a pcapng file (no Section Header Block)"};
   }
-  return PcapngReader(path, std::move(bytes));
+  return PcapngReader(std::move(path), std::move(bytes));
 }
 
 std::string PcapngReader::Where(uint64_t record, uint64_t offset) const {

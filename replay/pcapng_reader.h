@@ -40,6 +40,9 @@ class PcapngReader {
   // Reads the whole file at `path` and checks that it opens with a Section
   // Header Block. Fails with the file name and what is wrong.
   static Result<PcapngReader> Open(const std::string& path);
+  // The same over a file already read whole; `path` names it in errors.
+  static Result<PcapngReader> FromBytes(std::string path,
+                                        std::vector<uint8_t> bytes);
 
   // Whether libpcap 1.10 would refuse the file or misread it: its
   // interfaces differ in link type ("an interface has a type N different

@@ -7,9 +7,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
+#include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "crafter/byte_cursor.h"
@@ -213,6 +216,55 @@ TEST(CaptureReaderTest, ReadsNanosecondAndMicrosecondTimestamps) {
     EXPECT_EQ(records[0].offset, 24u);
     EXPECT_EQ(records[1].offset, 24u + 16 + 60);
   }
+}
+
+// A FIFO can be read only once: the reader must not open it twice (the
+// second open would wait for a writer that never comes).
+TEST(CaptureReaderTest, ReadsPcapAndPcapngFromAFifoOnce) {
+  ScopedTempDir dir;
+  for (const char* capture :
+       {"captures/icmp-butskoy.pcap", "captures/icmp-pcapng.pcapng"}) {
+    SCOPED_TRACE(capture);
+    std::vector<std::vector<uint8_t>> copies;
+    const size_t num_records = ReadAll(capture, copies).size();
+    ASSERT_GT(num_records, 0u);
+
+    const std::string fifo = dir.File("fifo");
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    std::thread writer([&] {
+      std::ifstream in(capture, std::ios::binary);
+      std::ofstream(fifo, std::ios::binary) << in.rdbuf();
+    });
+    auto reader = CaptureReader::Open(fifo);
+    size_t num_read = 0;
+    if (reader.ok()) {
+      while (true) {
+        auto record = (*reader)->Next();
+        ASSERT_TRUE(record.ok()) << record.error().message;
+        if (!record->has_value()) {
+          break;
+        }
+        ++num_read;
+      }
+    }
+    writer.join();
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    EXPECT_EQ(num_read, num_records);
+    std::filesystem::remove(fifo);
+  }
+}
+
+TEST(CaptureReaderTest, SaysWhyAFileCannotBeRead) {
+  ScopedTempDir dir;
+  auto missing = CaptureReader::Open(dir.File("missing.pcap"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.error().message,
+              ::testing::HasSubstr("missing.pcap: cannot open for reading: "
+                                   "No such file or directory"));
+  auto directory = CaptureReader::Open(dir.path().string());
+  ASSERT_FALSE(directory.ok());
+  EXPECT_THAT(directory.error().message,
+              ::testing::HasSubstr("is a directory"));
 }
 
 TEST(CaptureReaderTest, ReadsABigEndianPcap) {
