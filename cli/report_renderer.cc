@@ -43,13 +43,23 @@ std::string HopLine(const trace::ReportHop& hop,
   std::snprintf(start, sizeof(start), " %2d.|-- ", hop.ttl);
   std::string line = start;
   line += hop.responders.empty() ? "???" : NameOf(hop.responders[0], resolver);
-  size_t at = kHostColumns;
+  // The host field is cut at its column, and so is 100.0%'s "%", as mtr
+  // cuts them.
+  WriteAt(line, kHostColumns, Format(" %4.1f%%", hop.LossPercent()));
+  WriteAt(line, kHostColumns + kDataColumns, Format(" %5.0f", hop.num_sent));
+  size_t at = kHostColumns + 2 * kDataColumns;
+  // Deviation: mtr lets a value wider than its column (Snt from 100000
+  // cycles) lose its last digit under the next one; here it pushes the
+  // rest of the line right instead.
   const auto column = [&](const std::string& text, size_t width) {
+    if (line.size() > at) {
+      line += text;
+      at = line.size();
+      return;
+    }
     WriteAt(line, at, text);
     at += width;
   };
-  column(Format(" %4.1f%%", hop.LossPercent()), kDataColumns);
-  column(Format(" %5.0f", hop.num_sent), kDataColumns);
   column(" ", 1);
   for (double value :
        {hop.last_ms, hop.mean_ms, hop.best_ms, hop.worst_ms, hop.stdev_ms}) {
