@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace hoplab::cli {
@@ -236,6 +237,18 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
       ->add_option("--seed", options.seed,
                    "Seed of the simulated network's random draws (1, or the "
                    "topology's seed with --sim)")
+      ->check([](const std::string& text) {
+        // CLI11 would wrap "-1" and saturate what is too big.
+        uint64_t seed = 0;
+        const char* end = text.data() + text.size();
+        const auto [stop, error] = std::from_chars(text.data(), end, seed);
+        return !text.empty() && text[0] != '-' && text[0] != '+' &&
+                       error == std::errc() && stop == end
+                   ? std::string()
+                   : "expected a whole number from 0 to "
+                     "18446744073709551615, got '" +
+                         text + "'";
+      })
       ->excludes(live);
   command->add_flag("-v,--verbose", options.verbosity,
                     "Say which sockets a live trace uses, and count "

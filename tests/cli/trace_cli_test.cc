@@ -326,7 +326,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadUsageCase{"UnknownFlag", {"--bogus", "198.51.100.7"}, "--bogus"},
         BadUsageCase{"MissingTarget", {}, "target"},
         BadUsageCase{
-            "HostNameWithoutLive", {"www.example.com"}, "www.example.com"}),
+            "HostNameWithoutLive", {"www.example.com"}, "www.example.com"},
+        BadUsageCase{"NegativeSeed", {"--seed", "-1", "198.51.100.7"}, "-1"},
+        BadUsageCase{"SeedAbove64Bits",
+                     {"--seed", "18446744073709551616", "198.51.100.7"},
+                     "18446744073709551616"}),
     [](const testing::TestParamInfo<BadUsageCase>& info) {
       return info.param.name;
     });
