@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "cli/json_renderer.h"
+#include "cli/output_paths.h"
 #include "cli/text_renderer.h"
 #include "replay/capture_reader.h"
 #include "replay/capture_topology.h"
@@ -327,6 +328,11 @@ int RunReplayCommand(const ReplayCommandOptions& options) {
     return 2;
   }
   replay::LinkOptions link_options{*tag_types};
+  if (SameFile(options.path, options.topology_path)) {
+    std::cerr << "hoplab: --topology " << options.topology_path
+              << " would write over the capture it reads\n";
+    return 2;
+  }
   auto reader = replay::CaptureReader::Open(options.path);
   if (!reader.ok()) {
     std::cerr << "hoplab: " << reader.error().message << "\n";

@@ -20,6 +20,7 @@
 #include "cli/csv_renderer.h"
 #include "cli/dot_renderer.h"
 #include "cli/json_renderer.h"
+#include "cli/output_paths.h"
 #include "cli/raw_renderer.h"
 #include "cli/report_renderer.h"
 #include "cli/text_renderer.h"
@@ -370,8 +371,10 @@ Status WriteDot(const RunContext& context, const trace::Report& report) {
   }
   const bool written =
       std::fwrite(graph.data(), 1, graph.size(), file) == graph.size();
+  const int write_error = errno;
   if (std::fclose(file) != 0 || !written) {
-    return Error{"--dot " + context.options.dot_path + ": write failed"};
+    return Error{"--dot " + context.options.dot_path + ": write failed: " +
+                 std::strerror(written ? errno : write_error)};
   }
   return Status::Ok();
 }
@@ -565,6 +568,26 @@ int RunTraceCommand(const TraceCommandOptions& options) {
     return 1;
   }
   Wiring& wiring = *wired;
+
+  // Step: outputs, checked before any probe leaves.
+  for (const std::string* output : {&options.pcap_path, &options.dot_path}) {
+    for (const std::string* other :
+         {&options.sim_path, &options.pcap_path, &options.dot_path}) {
+      if (output != other && SameFile(*output, *other)) {
+        std::cerr << "hoplab: " << *output
+                  << " is named twice among --sim, --pcap and --dot; each "
+                     "needs a file of its own\n";
+        return 2;
+      }
+    }
+  }
+  if (!options.dot_path.empty()) {
+    if (Status writable = CheckWritable("--dot", options.dot_path);
+        !writable.ok()) {
+      std::cerr << "hoplab: " << writable.message() << "\n";
+      return 1;
+    }
+  }
 
   std::unique_ptr<replay::PcapWriter> pcap;
   std::unique_ptr<replay::RecordingTransport> recording;

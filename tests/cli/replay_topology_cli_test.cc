@@ -306,5 +306,16 @@ TEST_F(ReplayTopologyCliTest, AnUnwritableTopologyPathFailsNamingIt) {
                                  ": cannot write: No such file or directory"));
 }
 
+TEST_F(ReplayTopologyCliTest, RefusesToWriteOverTheCaptureItReads) {
+  const std::string capture = dir_.File("c.pcap");
+  std::filesystem::copy_file("captures/udp-prohibited.pcap", capture);
+  const auto size = std::filesystem::file_size(capture);
+  const CommandResult run =
+      Hoplab({"replay", "-n", capture, "--topology", capture});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("would write over the capture it reads"));
+  EXPECT_EQ(std::filesystem::file_size(capture), size);
+}
+
 }  // namespace
 }  // namespace hoplab::cli

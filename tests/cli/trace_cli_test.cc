@@ -328,6 +328,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadUsageCase{
             "HostNameWithoutLive", {"www.example.com"}, "www.example.com"},
         BadUsageCase{"NegativeSeed", {"--seed", "-1", "198.51.100.7"}, "-1"},
+        BadUsageCase{
+            "PcapAndDotInOneFile",
+            {"--pcap", "same.out", "--dot", "same.out", "198.51.100.7"},
+            "same.out"},
+        BadUsageCase{"DotInAMissingDirectory",
+                     {"--dot", "/nonexistent-hoplab-dir/x.dot", "198.51.100.7"},
+                     "/nonexistent-hoplab-dir/x.dot"},
         BadUsageCase{"SeedAbove64Bits",
                      {"--seed", "18446744073709551616", "198.51.100.7"},
                      "18446744073709551616"}),
