@@ -54,15 +54,21 @@ class Loader {
   }
 
   // Fails unless `node` is a map whose keys all appear in `allowed` (and
-  // `more`).
+  // `more`), each once: yaml-cpp keeps the first of two equal keys, so a
+  // repeated one would pass silently.
   bool CheckMap(const YAML::Node& node, const std::string& path, Keys allowed,
                 std::span<const char* const> more = {}) {
     if (!node.IsDefined() || !node.IsMap()) {
       Fail(node, path, "expected a map of keys");
       return false;
     }
+    std::set<std::string> seen;
     for (const auto& entry : node) {
       const std::string key = entry.first.Scalar();
+      if (!seen.insert(key).second) {
+        Fail(entry.first, Join(path, key), "key given twice");
+        return false;
+      }
       const auto matches = [&](const char* name) { return key == name; };
       if (std::none_of(allowed.begin(), allowed.end(), matches) &&
           std::none_of(more.begin(), more.end(), matches)) {

@@ -179,6 +179,10 @@ INSTANTIATE_TEST_SUITE_P(
                     "reply_ttl, reply_tos, quote, silent, reply_probability, "
                     "rate_limit, duplicate, duplicate_delay, reorder, "
                     "reorder_delay, return_route, reply_delay)"},
+        BadFileCase{"KeyGivenTwice", "latency: 1ms",
+                    "latency: 1ms\n    latency: 2ms",
+                    "topology x.yaml, line 11, key links[0].latency: key "
+                    "given twice"},
         BadFileCase{"BadAddress", "address: 192.0.2.1", "address: 192.0.2",
                     "topology x.yaml, line 6, key routers[0].address: "
                     "expected an IPv4 address like 192.0.2.1, got "
