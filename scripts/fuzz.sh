@@ -29,11 +29,18 @@ mkdir -p "$build_dir/findings"
 for target in "${targets[@]}"; do
   scratch="$build_dir/corpus/$target"
   mkdir -p "$scratch"
+  # libFuzzer exits on a corpus directory that does not exist, and git
+  # keeps no empty directory: pass only those a clone has.
+  corpora=("$scratch")
+  for dir in "tests/fuzz/corpus/$target" "tests/fuzz/regressions/$target"; do
+    if [ -d "$dir" ]; then
+      corpora+=("$dir")
+    fi
+  done
   echo "fuzz: $target for ${seconds}s" >&2
   "$build_dir/tests/fuzz/fuzz_$target" -max_total_time="$seconds" \
     -print_final_stats=1 -artifact_prefix="$build_dir/findings/$target-" \
-    "$scratch" "tests/fuzz/corpus/$target" "tests/fuzz/regressions/$target" \
-    2> "$build_dir/fuzz_$target.log" || {
+    "${corpora[@]}" 2> "$build_dir/fuzz_$target.log" || {
       tail -n 60 "$build_dir/fuzz_$target.log" >&2
       echo "fuzz: $target found a failure; input in $build_dir/findings/" >&2
       exit 1
