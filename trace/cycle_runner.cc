@@ -2,6 +2,7 @@
 
 #include "crafter/check.h"
 #include "trace/engine.h"
+#include "trace/probe_identity.h"
 
 namespace hoplab::trace {
 
@@ -49,7 +50,7 @@ Result<std::vector<TraceResult>> CycleRunner::Run() {
     // Step: the next cycle's probes follow this one's in number and IP id.
     const auto num_sent = static_cast<uint32_t>(done.counters.num_sent);
     cycle.first_probe_number += num_sent;
-    cycle.first_ip_id = static_cast<uint16_t>(cycle.first_ip_id + num_sent);
+    cycle.first_ip_id = ProbeIdentity::IpIdFor(cycle.first_ip_id, num_sent);
     if (k < cycle_options_.num_cycles) {
       if (Status drained =
               DrainUntil(started + cycle_options_.interval, done.counters);

@@ -100,10 +100,7 @@ Status Engine::SendDue() {
 }
 
 Status Engine::SendProbe(size_t slot, size_t number) {
-  uint16_t ip_id = static_cast<uint16_t>(options_.first_ip_id + number);
-  if (ip_id == 0) {
-    ip_id = 1;
-  }
+  const uint16_t ip_id = ProbeIdentity::IpIdFor(options_.first_ip_id, number);
   const crafter::ProbeSpec spec = identity_.SpecFor(number, TtlOf(slot), ip_id);
   const size_t size = crafter::BuildProbe(spec, buffer_);
   HOPLAB_CHECK(size == options_.packet_size);
@@ -216,14 +213,15 @@ void Engine::HandleDatagram(const ReceivedDatagram& datagram) {
   if (reply->extension_checksum_bad) {
     ++counters.num_bad_extensions;
   }
-  // Quotes that identify a probe by fewer fields than ProbeIdentity reads
-  // (a later fragment, a quote cut after the ports) match no live probe.
-  // TODO(#7): match a quoted later fragment by the probe's IP id.
-  if (reply->quoted_later_fragment || reply->quote_truncated) {
+  // A quote cut after the ports (only a capture's snap length does that)
+  // holds fewer fields than ProbeIdentity reads; live datagrams are whole.
+  if (reply->quote_truncated) {
     ++counters.num_unmatched;
     return;
   }
-  const ptrdiff_t number = MatchProbe(*reply);
+  const ptrdiff_t number = reply->quoted_later_fragment
+                               ? MatchFragmentQuote(*reply)
+                               : MatchProbe(*reply);
   if (number < 0) {
     ++counters.num_unmatched;
     return;
@@ -254,6 +252,25 @@ ptrdiff_t Engine::MatchProbe(const crafter::Reply& reply) const {
   const std::optional<size_t> index = identity_.IndexOf(key);
   return index.has_value() && *index < num_sent_ + retry_slots_.size()
              ? ptrdiff_t(*index)
+             : -1;
+}
+
+ptrdiff_t Engine::MatchFragmentQuote(const crafter::Reply& reply) const {
+  // RFC 791: fragments of one datagram share its source, destination,
+  // protocol and identification, and only the first carries the transport
+  // header. A router past a link that fragmented a probe may quote a later
+  // fragment (Linux routers quote only the first, others any), so the
+  // destination, protocol and the IP id SendProbe gave probe number k name
+  // the probe. The quoted source is not compared, as MatchProbe does not:
+  // a NAT on the way rewrites it.
+  if (reply.probe.destination != options_.destination ||
+      reply.probe.method != options_.method) {
+    return -1;
+  }
+  const std::optional<size_t> number =
+      ProbeIdentity::NumberOfIpId(options_.first_ip_id, reply.quoted_ip_id);
+  return number.has_value() && *number < num_sent_ + retry_slots_.size()
+             ? ptrdiff_t(*number)
              : -1;
 }
 

@@ -71,6 +71,9 @@ class Engine {
   void HandleDatagram(const ReceivedDatagram& datagram);
   // The probe number `reply` answers, or -1.
   ptrdiff_t MatchProbe(const crafter::Reply& reply) const;
+  // The number of the probe whose later fragment `reply` quotes, by the
+  // quoted addresses, protocol and IP id; -1 if none was sent.
+  ptrdiff_t MatchFragmentQuote(const crafter::Reply& reply) const;
   // The slot probe number `number` (one already sent) fills.
   size_t SlotOf(size_t number) const;
   // Queues the next round of re-asking rate-limited hops

@@ -55,6 +55,33 @@ crafter::ProbeSpec ProbeIdentity::SpecFor(size_t index, uint8_t ttl,
   return spec;
 }
 
+namespace {
+
+// IP ids run through 1..65535: this many of them.
+constexpr size_t kNumIpIds = 65535;
+
+// The position of `ip_id` (1..65535) in that cycle, 0 for id 1; id 0 is
+// read as 65535.
+size_t IpIdPosition(uint16_t ip_id) {
+  return (size_t{ip_id} + kNumIpIds - 1) % kNumIpIds;
+}
+
+}  // namespace
+
+uint16_t ProbeIdentity::IpIdFor(uint16_t first_ip_id, size_t number) {
+  return static_cast<uint16_t>(
+      (IpIdPosition(first_ip_id) + number) % kNumIpIds + 1);
+}
+
+std::optional<size_t> ProbeIdentity::NumberOfIpId(uint16_t first_ip_id,
+                                                  uint16_t ip_id) {
+  if (ip_id == 0) {
+    return std::nullopt;
+  }
+  return (IpIdPosition(ip_id) + kNumIpIds - IpIdPosition(first_ip_id)) %
+         kNumIpIds;
+}
+
 std::optional<size_t> ProbeIdentity::IndexOf(
     const crafter::ProbeKey& key) const {
   if (key.method != options_.method ||

@@ -40,6 +40,16 @@ class ProbeIdentity {
 
   explicit ProbeIdentity(const TraceOptions& options) : options_(options) {}
 
+  // The IP id of probe number `number` when probe 0 carries `first_ip_id`:
+  // ids count on through 1..65535 and skip 0, which some stacks treat as
+  // "unset" (a `first_ip_id` of 0 stands for 65535).
+  static uint16_t IpIdFor(uint16_t first_ip_id, size_t number);
+  // The number, modulo 65535, of the probe that carries `ip_id`, or
+  // nullopt for 0, which no probe carries. The caller checks the number
+  // against how many probes it sent.
+  static std::optional<size_t> NumberOfIpId(uint16_t first_ip_id,
+                                            uint16_t ip_id);
+
   // The probe with index `index` and the given TTL and IP id.
   crafter::ProbeSpec SpecFor(size_t index, uint8_t ttl, uint16_t ip_id) const;
 

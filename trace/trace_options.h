@@ -79,7 +79,9 @@ struct TraceOptions {
   uint16_t icmp_id = 1;
   // Probe k (counting from 0) carries ICMP sequence first_sequence + k.
   uint16_t first_sequence = 1;
-  // Probe k carries IP id first_ip_id + k, skipping zero.
+  // Probe k carries IP id first_ip_id + k, counted through 1..65535 so
+  // that zero is skipped and no two of 65535 probes share an id
+  // (ProbeIdentity::IpIdFor).
   uint16_t first_ip_id = 1;
   // UDP: the source port, and the first destination port (-p). TCP: the
   // destination port (-p), and the first source port (--sport).

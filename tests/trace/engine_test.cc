@@ -424,6 +424,75 @@ TEST(EngineTest, ReassemblyTimeoutsAreCountedAndNeverBecomeAHop) {
   EXPECT_EQ(result.counters.num_reassembly_timeouts, 6u);
 }
 
+// Rewrites the quote of every Time Exceeded in `reply` (outer header
+// without options) into a quote of the probe's second fragment, as a
+// router past a link that fragmented the probe may send: fragment offset
+// 1480 bytes, MF clear, and 8 data bytes that are not a transport header.
+// `id_change` is XORed into the quoted IP id.
+void QuoteLaterFragment(sim::Delivery& reply, uint16_t id_change) {
+  constexpr size_t kQuote =
+      crafter::kIpv4MinHeaderSize + crafter::kIcmpHeaderSize;
+  if (reply.bytes[crafter::kIpv4MinHeaderSize] !=
+      uint8_t(crafter::IcmpType::kTimeExceeded)) {
+    return;
+  }
+  crafter::StoreU16(reply.bytes, kQuote + crafter::kIpv4FragmentOffset,
+                    1480 / 8);
+  const size_t id_at = kQuote + 4;
+  crafter::StoreU16(reply.bytes, id_at,
+                    crafter::LoadU16(reply.bytes, id_at) ^ id_change);
+  const size_t data = kQuote + crafter::kIpv4MinHeaderSize;
+  for (size_t i = 0; i < 8; ++i) {
+    reply.bytes[data + i] = uint8_t(0xc0 + i);
+  }
+  PatchIcmpChecksum(reply.bytes);
+}
+
+TEST(EngineTest, MatchesAQuotedLaterFragmentByItsIpId) {
+  for (const crafter::ProbeMethod method :
+       {crafter::ProbeMethod::kIcmp, crafter::ProbeMethod::kUdp,
+        crafter::ProbeMethod::kTcp}) {
+    SCOPED_TRACE(crafter::ProbeMethodName(method));
+    RewritingNetwork network(
+        [](size_t, sim::Delivery reply, std::vector<sim::Delivery>& out) {
+          QuoteLaterFragment(reply, 0);
+          out.push_back(std::move(reply));
+        });
+    TraceOptions options = DefaultOptions();
+    options.method = method;
+    // The ids cross 65535 -> 1 halfway through the trace.
+    options.first_ip_id = 65520;
+    sim::BuiltinNetwork plain_network;
+    const TraceResult plain = RunTrace(plain_network, options);
+    const TraceResult fragmented = RunTrace(network, options);
+
+    EXPECT_EQ(Responders(fragmented), Responders(plain));
+    EXPECT_TRUE(fragmented.reached);
+    EXPECT_EQ(fragmented.counters.num_unmatched, 0u);
+  }
+}
+
+TEST(EngineTest, AQuotedLaterFragmentOfNoProbeIsNeverAHop) {
+  // The quoted IP id names no probe sent (another program's datagram to
+  // the same destination, or a forged reply).
+  RewritingNetwork network(
+      [](size_t, sim::Delivery reply, std::vector<sim::Delivery>& out) {
+        QuoteLaterFragment(reply, 0x4000);
+        out.push_back(std::move(reply));
+      });
+  TraceOptions options = DefaultOptions();
+  options.wait = milliseconds(200);
+  const TraceResult result = RunTrace(network, options);
+
+  const size_t num_hops = result.hops.size();
+  ASSERT_GT(num_hops, 1u);
+  for (size_t hop = 0; hop + 1 < num_hops; ++hop) {
+    EXPECT_THAT(Responders(result)[hop], Each("*")) << "hop " << hop + 1;
+  }
+  EXPECT_TRUE(result.reached);
+  EXPECT_EQ(result.counters.num_unmatched, (num_hops - 1) * 3);
+}
+
 TEST(EngineTest, SequenceNumbersWrapWithoutLosingTheMatch) {
   TraceOptions options = DefaultOptions();
   options.first_sequence = 65530;

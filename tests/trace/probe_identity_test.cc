@@ -112,6 +112,31 @@ TEST_P(ProbeIdentityTest, IgnoresKeysOfOtherTraces) {
   EXPECT_EQ(identity.IndexOf(other_program), std::nullopt);
 }
 
+TEST(ProbeIpIdTest, CountsThroughEveryNonZeroIdAndBack) {
+  for (const uint16_t first : {uint16_t{0}, uint16_t{1}, uint16_t{1000},
+                               uint16_t{65534}, uint16_t{65535}}) {
+    SCOPED_TRACE(first);
+    std::vector<bool> seen(65536, false);
+    for (size_t number = 0; number < 65535; ++number) {
+      const uint16_t id = ProbeIdentity::IpIdFor(first, number);
+      ASSERT_NE(id, 0) << "number " << number;
+      ASSERT_FALSE(seen[id]) << "id " << id << " given twice";
+      seen[id] = true;
+      ASSERT_EQ(ProbeIdentity::NumberOfIpId(first, id), number);
+    }
+    // Probe 65535 starts the cycle again.
+    EXPECT_EQ(ProbeIdentity::IpIdFor(first, 65535),
+              ProbeIdentity::IpIdFor(first, 0));
+    EXPECT_EQ(ProbeIdentity::NumberOfIpId(first, 0), std::nullopt);
+  }
+  // Below the wrap an id is simply first + number.
+  EXPECT_EQ(ProbeIdentity::IpIdFor(1000, 7), 1007);
+  // Across it, 0 is skipped.
+  EXPECT_EQ(ProbeIdentity::IpIdFor(65534, 1), 65535);
+  EXPECT_EQ(ProbeIdentity::IpIdFor(65534, 2), 1);
+  EXPECT_EQ(ProbeIdentity::IpIdFor(65534, 3), 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Methods, ProbeIdentityTest,
     testing::Combine(testing::Values(ProbeMethod::kIcmp, ProbeMethod::kUdp,
