@@ -86,7 +86,7 @@ Status Engine::SendDue() {
   }
   const TimePoint now = clock_.Now();
   while (!pending_retries_.empty() &&
-         num_in_flight_ < size_t(options_.max_in_flight) &&
+         NumInWindow() < size_t(options_.max_in_flight) &&
          pending_retries_.front().at <= now) {
     const size_t slot = pending_retries_.front().slot;
     if (Status sent = SendProbe(slot, num_sent_ + retry_slots_.size());
@@ -338,20 +338,54 @@ Duration Engine::WaitFor(size_t index) const {
   return options_.wait;
 }
 
+template <typename Visit>
+void Engine::ForEachInFlight(Visit visit) const {
+  for (size_t i = oldest_pending_; i < next_to_send_; ++i) {
+    if (states_[i] == ProbeState::kInFlight) {
+      visit(i);
+    }
+  }
+  // A slot re-asked in two rounds is listed twice; only its latest number
+  // is in flight.
+  for (size_t k = 0; k < retry_slots_.size(); ++k) {
+    const size_t slot = retry_slots_[k];
+    if (states_[slot] == ProbeState::kInFlight &&
+        number_of_[slot] == num_sent_ + k) {
+      visit(slot);
+    }
+  }
+}
+
 void Engine::ExpireProbes(TimePoint now) {
-  const auto expire = [&](size_t i) {
-    if (states_[i] == ProbeState::kInFlight &&
-        probes_[i].sent_at + WaitFor(i) <= now) {
-      states_[i] = ProbeState::kLost;
-      --num_in_flight_;
+  // Step 1: the longest round trip so far. Every reply is recorded to a
+  // probe at or past oldest_pending_ or to a re-ask, and this runs after
+  // each one, before oldest_pending_ moves past it.
+  const auto note_rtt = [&](size_t i) {
+    if (states_[i] == ProbeState::kAnswered) {
+      longest_rtt_ =
+          std::max(longest_rtt_.value_or(Duration::zero()), probes_[i].rtt);
     }
   };
   for (size_t i = oldest_pending_; i < next_to_send_; ++i) {
-    expire(i);
+    note_rtt(i);
   }
   for (size_t slot : retry_slots_) {
-    expire(slot);
+    note_rtt(slot);
   }
+
+  // Step 2: give up on the probes whose wait ended; count those still
+  // waiting that have left the window.
+  const Duration release = WindowRelease();
+  num_released_ = 0;
+  released_as_of_ = now;
+  ForEachInFlight([&](size_t i) {
+    if (probes_[i].sent_at + WaitFor(i) <= now) {
+      states_[i] = ProbeState::kLost;
+      --num_in_flight_;
+    } else if (probes_[i].sent_at + release <= now) {
+      ++num_released_;
+    }
+  });
   while (oldest_pending_ < end_ &&
          (states_[oldest_pending_] == ProbeState::kAnswered ||
           states_[oldest_pending_] == ProbeState::kLost)) {
@@ -359,35 +393,55 @@ void Engine::ExpireProbes(TimePoint now) {
   }
 }
 
+Duration Engine::WindowRelease() const {
+  if (!longest_rtt_.has_value()) {
+    return std::min(options_.wait, kInitialWindowRelease);
+  }
+  // The same 1 ms of precision as WaitFor adds.
+  constexpr Duration kPrecision = std::chrono::milliseconds(1);
+  return std::min(options_.wait,
+                  std::chrono::duration_cast<Duration>(
+                      (*longest_rtt_ + kPrecision) * kWindowReleaseFactor));
+}
+
+size_t Engine::NumInWindow() const {
+  // Between a reply and the next ExpireProbes, a released probe may have
+  // been answered already.
+  return num_in_flight_ > num_released_ ? num_in_flight_ - num_released_ : 0;
+}
+
 TimePoint Engine::NextDeadline() const {
   std::optional<TimePoint> deadline;
   const auto consider = [&](TimePoint at) {
     deadline = deadline ? std::min(*deadline, at) : at;
   };
-  const auto consider_expiry = [&](size_t i) {
-    if (states_[i] == ProbeState::kInFlight) {
-      consider(probes_[i].sent_at + WaitFor(i));
+  const bool window_full = NumInWindow() >= size_t(options_.max_in_flight);
+  const bool waiting_to_send =
+      next_to_send_ < end_ || !pending_retries_.empty();
+  const Duration release = WindowRelease();
+  ForEachInFlight([&](size_t i) {
+    const TimePoint expiry = probes_[i].sent_at + WaitFor(i);
+    consider(expiry);
+    // With the window full, the next probe may leave when one of the
+    // window's probes leaves it.
+    const TimePoint released = probes_[i].sent_at + release;
+    if (window_full && waiting_to_send && released > released_as_of_ &&
+        released < expiry) {
+      consider(released);
     }
-  };
-  for (size_t i = oldest_pending_; i < next_to_send_; ++i) {
-    consider_expiry(i);
-  }
-  for (size_t slot : retry_slots_) {
-    consider_expiry(slot);
-  }
+  });
   if (CanSendMore()) {
     consider(NextSendTime());
   }
   if (!pending_retries_.empty() &&
-      num_in_flight_ < size_t(options_.max_in_flight)) {
+      NumInWindow() < size_t(options_.max_in_flight)) {
     consider(pending_retries_.front().at);
   }
   return deadline.value_or(clock_.Now());
 }
 
 bool Engine::CanSendMore() const {
-  return next_to_send_ < end_ &&
-         num_in_flight_ < size_t(options_.max_in_flight);
+  return next_to_send_ < end_ && NumInWindow() < size_t(options_.max_in_flight);
 }
 
 TimePoint Engine::NextSendTime() const {
@@ -435,6 +489,7 @@ void Engine::StopNow() {
     }
   }
   num_in_flight_ = 0;
+  num_released_ = 0;
   oldest_pending_ = end_;
   FlushCompletedHops();
 }

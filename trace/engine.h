@@ -3,6 +3,15 @@
 // to its probe through the probe fields it quotes, never by arrival order.
 // On a rate-limited path it then re-asks the hops whose routers ran out of
 // ICMP budget (TraceOptions::limit_retries).
+//
+// The -N window counts the probes that may still be answered soon, not
+// every probe in flight: a probe silent for longer than a bound derived
+// from the round trips seen (WindowRelease) gives up its place, so that a
+// run of silent hops (routers whose ICMP buckets an earlier trace emptied,
+// or that never answer) does not hold the window for the whole -w while
+// the hops behind them could answer. Such a probe stays answerable until
+// its own wait ends; on a path whose probes are answered within the bound
+// the window is traceroute(8)'s.
 
 #ifndef HOPLAB_TRACE_ENGINE_H_
 #define HOPLAB_TRACE_ENGINE_H_
@@ -11,6 +20,7 @@
 #include <csignal>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "crafter/ipv4_address.h"
@@ -24,6 +34,20 @@
 #include "trace/transport.h"
 
 namespace hoplab::trace {
+
+// How long a probe without a reply holds its place in the -N window
+// before any reply has come back. Long enough for the first hops of most
+// paths to answer; short enough that on a 31-hop path of silent routers
+// (93 probes, six windows of -N 16) the target's probes leave after half a
+// second, so that its reply shortens the silent probes' waits (-w NEAR)
+// and the re-asking round (TraceOptions::limit_retries) starts early.
+inline constexpr Duration kInitialWindowRelease =
+    std::chrono::milliseconds(100);
+// Once replies have come back, a probe holds its place for this many times
+// the longest round trip seen (plus traceroute(8)'s 1 ms of precision):
+// traceroute's -w NEAR default, the margin it gives a probe once a later
+// hop has answered.
+inline constexpr double kWindowReleaseFactor = 10.0;
 
 class Engine {
  public:
@@ -88,8 +112,20 @@ class Engine {
   // How long probe `index` waits, by -w MAX,HERE,NEAR and the replies so
   // far.
   Duration WaitFor(size_t index) const;
+  // Gives up on the probes whose wait ended by `now`, and takes out of
+  // the window those silent for longer than WindowRelease().
   void ExpireProbes(TimePoint now);
-  // The earliest of the probes' expiries and the next send.
+  // How long a probe in flight holds its place in the -N window:
+  // kInitialWindowRelease before any reply, then kWindowReleaseFactor
+  // times the longest round trip seen; never more than -w MAX.
+  Duration WindowRelease() const;
+  // The probes in flight that still hold a place in the -N window.
+  size_t NumInWindow() const;
+  // Calls `visit(slot)` for each probe in flight, each once.
+  template <typename Visit>
+  void ForEachInFlight(Visit visit) const;
+  // The earliest of the probes' expiries, the next send, and, with the
+  // window full, the moment a probe leaves it.
   TimePoint NextDeadline() const;
   // Whether the window and the trace's end allow another probe.
   bool CanSendMore() const;
@@ -124,6 +160,14 @@ class Engine {
   size_t num_sent_ = 0;
   TimePoint last_sent_at_;
   size_t num_in_flight_ = 0;
+  // Of those, how many have left the -N window (WindowRelease), as of the
+  // last ExpireProbes.
+  size_t num_released_ = 0;
+  // The moment num_released_ was counted at.
+  TimePoint released_as_of_;
+  // The longest round trip of any reply so far, as of the last
+  // ExpireProbes; none before the first.
+  std::optional<Duration> longest_rtt_;
   // Every probe before this index is answered or lost.
   size_t oldest_pending_ = 0;
   TimePoint first_sent_at_;

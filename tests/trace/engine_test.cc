@@ -306,25 +306,27 @@ TEST(EngineTest, NetUnreachableEndsTheTraceWithItsMark) {
   }
 }
 
-TEST(EngineTest, KeepsAtMostMaxInFlightProbesOutstanding) {
-  // A network that answers nothing: every probe stays in flight until its
-  // wait runs out, so the sends before the first expiry show the window.
+TEST(EngineTest, KeepsAtMostMaxInFlightProbesInTheWindow) {
+  // A network that answers nothing: every probe stays in the window until
+  // kInitialWindowRelease has passed without a reply, so the sends before
+  // the first wait show the window, and the window's next probes leave
+  // when the first ones leave it.
   class CountingTransport final : public Transport {
    public:
     Result<TimePoint> Send(std::span<const uint8_t>) override {
-      ++num_sent;
+      sent_at.push_back(now);
       return now;
     }
     Result<std::optional<ReceivedDatagram>> Receive(
         TimePoint deadline) override {
       if (sends_before_first_wait == 0) {
-        sends_before_first_wait = num_sent;
+        sends_before_first_wait = sent_at.size();
       }
       now = deadline;
       return std::optional<ReceivedDatagram>();
     }
     TimePoint now = sim::kSimulationEpoch;
-    size_t num_sent = 0;
+    std::vector<TimePoint> sent_at;
     size_t sends_before_first_wait = 0;
   };
   class TransportClock final : public Clock {
@@ -337,6 +339,7 @@ TEST(EngineTest, KeepsAtMostMaxInFlightProbesOutstanding) {
     const CountingTransport& transport_;
   };
   for (int window : {1, 5, 16}) {
+    SCOPED_TRACE("-N " + std::to_string(window));
     CountingTransport transport;
     TransportClock clock(transport);
     TraceOptions options = DefaultOptions();
@@ -345,7 +348,37 @@ TEST(EngineTest, KeepsAtMostMaxInFlightProbesOutstanding) {
     Engine engine(transport, clock, options);
     ASSERT_TRUE(engine.Run().ok());
     EXPECT_EQ(transport.sends_before_first_wait, size_t(window));
-    EXPECT_EQ(transport.num_sent, 30u);
+    ASSERT_EQ(transport.sent_at.size(), 30u);
+    EXPECT_EQ(transport.sent_at[size_t(window) - 1], sim::kSimulationEpoch);
+    EXPECT_EQ(transport.sent_at[size_t(window)],
+              sim::kSimulationEpoch + kInitialWindowRelease);
+  }
+}
+
+TEST(EngineTest, AnsweredPathKeepsTheWholeWindowUntilReplies) {
+  // Every reply comes back 50 ms after its probe, within the window
+  // release: each probe after the first window leaves when a reply frees
+  // its place, as in traceroute(8), and never earlier.
+  RewritingNetwork network(
+      [](size_t, sim::Delivery reply, std::vector<sim::Delivery>& out) {
+        reply.at += milliseconds(50);
+        out.push_back(std::move(reply));
+      });
+  TraceOptions options = DefaultOptions();
+  options.max_in_flight = 4;
+  const TraceResult result = RunTrace(network, options);
+
+  ASSERT_TRUE(result.reached);
+  std::vector<TimePoint> sent_at;
+  for (const Hop& hop : result.hops) {
+    for (const ProbeResult& probe : hop.probes) {
+      sent_at.push_back(probe.sent_at);
+    }
+  }
+  for (size_t i = 4; i < sent_at.size(); ++i) {
+    SCOPED_TRACE("probe " + std::to_string(i));
+    // The reply to probe i - 4 freed the place: at least its round trip.
+    EXPECT_GE(sent_at[i] - sent_at[i - 4], milliseconds(50));
   }
 }
 
@@ -649,11 +682,13 @@ std::vector<uint8_t> TimeExceededFor(Ipv4Address router,
 
 TEST(EngineTest, ForeignBadAndLateRepliesAreCountedAndNeverShownAsHops) {
   // Hops 1 and 2 answer after 1 ms, hop 3 never does, the target (hop 4)
-  // answers after 5 ms. Three probes in flight at most, so hop 4 leaves
-  // only once hop 3 has been given up, 1 s after it was sent.
+  // answers after 5 ms. Probes leave 10 ms apart (-z), so hop 3's probes
+  // are given up 10 ms apart too, 1 s after each was sent, and the trace
+  // runs until the last of them is.
   TraceOptions options = DefaultOptions();
   options.max_ttl = 4;
   options.max_in_flight = 3;
+  options.send_interval = milliseconds(10);
   options.wait = seconds(1);
   options.wait_here = 0;
   options.wait_near = 0;
