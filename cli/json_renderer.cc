@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "crafter/icmp_extension.h"
 #include "trace/annotation.h"
@@ -47,13 +50,21 @@ nlohmann::ordered_json ExtensionsJson(const crafter::IcmpExtensions& found) {
           {"notes", crafter::DescribeIcmpExtensionAnomalies(found)}};
 }
 
-nlohmann::ordered_json ProbeJson(const trace::ProbeResult& probe) {
-  nlohmann::ordered_json out = {
-      {"from", nullptr}, {"rtt_ms", nullptr}, {"annotation", nullptr}};
+nlohmann::ordered_json ProbeJson(const trace::ProbeResult& probe,
+                                 trace::NameResolver* resolver) {
+  nlohmann::ordered_json out = {{"from", nullptr},
+                                {"name", nullptr},
+                                {"rtt_ms", nullptr},
+                                {"annotation", nullptr}};
   if (!probe.from.has_value()) {
     return out;
   }
   out["from"] = probe.from->ToString();
+  if (resolver != nullptr) {
+    if (std::optional<std::string> name = resolver->ReverseName(*probe.from)) {
+      out["name"] = std::move(*name);
+    }
+  }
   // Microsecond resolution, as traceroute prints.
   out["rtt_ms"] =
       RoundMicro(std::chrono::duration<double, std::milli>(probe.rtt).count());
@@ -84,17 +95,19 @@ nlohmann::ordered_json JsonPreamble(const JsonTraceInfo& info,
 double RoundMicro(double value) { return std::round(value * 1000.0) / 1000.0; }
 
 std::string RenderJson(const JsonTraceInfo& info,
-                       const trace::TraceResult& result) {
-  return TraceJson(info, result).dump();
+                       const trace::TraceResult& result,
+                       trace::NameResolver* resolver) {
+  return TraceJson(info, result, resolver).dump();
 }
 
 nlohmann::ordered_json TraceJson(const JsonTraceInfo& info,
-                                 const trace::TraceResult& result) {
+                                 const trace::TraceResult& result,
+                                 trace::NameResolver* resolver) {
   nlohmann::ordered_json hops = nlohmann::ordered_json::array();
   for (const trace::Hop& hop : result.hops) {
     nlohmann::ordered_json probes = nlohmann::ordered_json::array();
     for (const trace::ProbeResult& probe : hop.probes) {
-      probes.push_back(ProbeJson(probe));
+      probes.push_back(ProbeJson(probe, resolver));
     }
     hops.push_back({{"ttl", hop.ttl}, {"probes", std::move(probes)}});
   }

@@ -8,6 +8,7 @@
 
 #include "crafter/probe.h"
 #include "trace/hop.h"
+#include "trace/name_resolver.h"
 
 namespace hoplab::cli {
 
@@ -35,7 +36,9 @@ double RoundMicro(double value);
 // {"schema_version": 1, "kind": "trace", "target": "...", "address": "a.b.c.d",
 // "method": "icmp", "network": "...", "reached": bool,
 //  "hops": [{"ttl": 1, "probes": [{"from": "a.b.c.d" or null,
-//  "rtt_ms": number or null, "annotation": "!H" or null}, ...]}, ...]}
+//  "name": reverse name or null, "rtt_ms": number or null,
+//  "annotation": "!H" or null}, ...]}, ...]}
+// Names come from `resolver`; none (-n) leaves every name null.
 // A probe whose reply carried RFC 4884 extensions also has
 // "extensions": {"objects": [{"class": 1, "c_type": 1, "text":
 // "MPLS:L=..", "mpls": [{"label", "exp", "s", "ttl"}, ...]} or with
@@ -43,12 +46,14 @@ double RoundMicro(double value);
 // "notes": [anomalies in words]}.
 // on one line, RTTs in milliseconds with microsecond resolution.
 std::string RenderJson(const JsonTraceInfo& info,
-                       const trace::TraceResult& result);
+                       const trace::TraceResult& result,
+                       trace::NameResolver* resolver);
 
 // The same object as a JSON value, for output that holds several traces
 // (hoplab replay's {"traces": [...]}).
 nlohmann::ordered_json TraceJson(const JsonTraceInfo& info,
-                                 const trace::TraceResult& result);
+                                 const trace::TraceResult& result,
+                                 trace::NameResolver* resolver = nullptr);
 
 }  // namespace hoplab::cli
 

@@ -298,7 +298,8 @@ void PrintCounters(const trace::TraceCounters& counters) {
       stderr,
       "hoplab: %llu probes sent, %llu datagrams received: %llu not "
       "replies, %llu unmatched, %llu late or duplicate, %llu bad "
-      "checksum, %llu reassembly timeouts, %llu bad extensions\n",
+      "checksum, %llu reassembly timeouts, %llu bad extensions, %llu "
+      "past the last hop\n",
       static_cast<unsigned long long>(counters.num_sent),
       static_cast<unsigned long long>(counters.num_received),
       static_cast<unsigned long long>(counters.num_not_replies),
@@ -306,7 +307,8 @@ void PrintCounters(const trace::TraceCounters& counters) {
       static_cast<unsigned long long>(counters.num_late),
       static_cast<unsigned long long>(counters.num_bad_checksum),
       static_cast<unsigned long long>(counters.num_reassembly_timeouts),
-      static_cast<unsigned long long>(counters.num_bad_extensions));
+      static_cast<unsigned long long>(counters.num_bad_extensions),
+      static_cast<unsigned long long>(counters.num_past_last_hop));
 }
 
 // What the output of one run needs to know.
@@ -406,7 +408,8 @@ RunOutcome RunSingleTrace(const RunContext& context) {
   const trace::TraceResult& found =
       result.ok() ? *result : engine.partial_result();
   if (options.json) {
-    PrintBlock(RenderJson(InfoOf(context), found) + "\n");
+    PrintBlock(RenderJson(InfoOf(context), found, context.wiring.resolver) +
+               "\n");
   } else if (options.csv) {
     PrintBlock(RenderTraceCsv(found, context.wiring.resolver));
   } else if (options.raw) {

@@ -226,8 +226,12 @@ void Engine::HandleDatagram(const ReceivedDatagram& datagram) {
     ++counters.num_unmatched;
     return;
   }
-  // A reply to a probe given up on and since re-asked is late too.
   const size_t slot = SlotOf(size_t(number));
+  if (slot >= end_) {
+    ++counters.num_past_last_hop;
+    return;
+  }
+  // A reply to a probe given up on and since re-asked is late too.
   if (states_[slot] != ProbeState::kInFlight ||
       number_of_[slot] != size_t(number)) {
     ++counters.num_late;

@@ -60,6 +60,10 @@ struct TraceCounters {
   // A reply kept, but whose RFC 4884 extension checksum failed, so its
   // extension was dropped.
   uint64_t num_bad_extensions = 0;
+  // A reply to a probe sent beyond the hop that ended the trace (the
+  // target's, or one that said stop): -N sends ahead of the answers, and
+  // those probes are abandoned, not late.
+  uint64_t num_past_last_hop = 0;
 
   // Adds every count of `other` (the cycles of a report).
   TraceCounters& operator+=(const TraceCounters& other) {
@@ -71,6 +75,7 @@ struct TraceCounters {
     num_bad_checksum += other.num_bad_checksum;
     num_reassembly_timeouts += other.num_reassembly_timeouts;
     num_bad_extensions += other.num_bad_extensions;
+    num_past_last_hop += other.num_past_last_hop;
     return *this;
   }
 };

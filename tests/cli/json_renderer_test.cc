@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,14 +55,15 @@ const JsonTraceInfo kInfo{"198.51.100.7", "198.51.100.7",
                           crafter::ProbeMethod::kIcmp, "builtin (simulated)"};
 
 TEST(JsonRendererTest, PrintsOneLineThatNlohmannParses) {
-  const std::string text = RenderJson(kInfo, TwoHops());
+  const std::string text = RenderJson(kInfo, TwoHops(), nullptr);
 
   EXPECT_EQ(text.find('\n'), std::string::npos);
   EXPECT_TRUE(ordered_json::accept(text)) << text;
 }
 
 TEST(JsonRendererTest, PutsTheTopLevelKeysInTheDocumentedOrder) {
-  const ordered_json json = ordered_json::parse(RenderJson(kInfo, TwoHops()));
+  const ordered_json json =
+      ordered_json::parse(RenderJson(kInfo, TwoHops(), nullptr));
 
   EXPECT_EQ(Keys(json), (std::vector<std::string>{
                             "schema_version", "kind", "target", "address",
@@ -74,8 +76,43 @@ TEST(JsonRendererTest, PutsTheTopLevelKeysInTheDocumentedOrder) {
   EXPECT_EQ(json["reached"], false);
 }
 
+// Names for some addresses and none for the rest.
+class FakeResolver final : public trace::NameResolver {
+ public:
+  std::optional<std::string> ReverseName(Ipv4Address address) override {
+    if (address == Ipv4Address::FromOctets(192, 0, 2, 1)) {
+      return "gw.home.hoplab.test";
+    }
+    return std::nullopt;
+  }
+};
+
+TEST(JsonRendererTest, NamesEachResponderWhereItHasAName) {
+  FakeResolver resolver;
+  const ordered_json named =
+      ordered_json::parse(RenderJson(kInfo, TwoHops(), &resolver));
+  const ordered_json numeric =
+      ordered_json::parse(RenderJson(kInfo, TwoHops(), nullptr));
+
+  const ordered_json& hop1 = named["hops"][0]["probes"];
+  EXPECT_EQ(Keys(hop1[0]),
+            (std::vector<std::string>{"from", "name", "rtt_ms", "annotation"}));
+  EXPECT_EQ(hop1[0]["name"], "gw.home.hoplab.test");
+  // No reply, no name; an address without one has null.
+  EXPECT_TRUE(hop1[1]["name"].is_null());
+  EXPECT_EQ(named["hops"][1]["probes"][0]["from"], "198.51.100.1");
+  EXPECT_TRUE(named["hops"][1]["probes"][0]["name"].is_null());
+  // -n: every name null, nothing else changes.
+  EXPECT_TRUE(numeric["hops"][0]["probes"][0]["name"].is_null());
+  ordered_json without_names = named;
+  without_names["hops"][0]["probes"][0]["name"] = nullptr;
+  without_names["hops"][0]["probes"][2]["name"] = nullptr;
+  EXPECT_EQ(without_names, numeric);
+}
+
 TEST(JsonRendererTest, ListsEveryHopWithItsProbesInOrder) {
-  const ordered_json json = ordered_json::parse(RenderJson(kInfo, TwoHops()));
+  const ordered_json json =
+      ordered_json::parse(RenderJson(kInfo, TwoHops(), nullptr));
 
   const ordered_json& hops = json["hops"];
   ASSERT_TRUE(hops.is_array());
@@ -88,11 +125,12 @@ TEST(JsonRendererTest, ListsEveryHopWithItsProbesInOrder) {
 }
 
 TEST(JsonRendererTest, GivesAnAnsweredProbeItsAddressAndRttInMilliseconds) {
-  const ordered_json json = ordered_json::parse(RenderJson(kInfo, TwoHops()));
+  const ordered_json json =
+      ordered_json::parse(RenderJson(kInfo, TwoHops(), nullptr));
 
   const ordered_json& probe = json["hops"][0]["probes"][0];
   EXPECT_EQ(Keys(probe),
-            (std::vector<std::string>{"from", "rtt_ms", "annotation"}));
+            (std::vector<std::string>{"from", "name", "rtt_ms", "annotation"}));
   EXPECT_EQ(probe["from"], "192.0.2.1");
   ASSERT_TRUE(probe["rtt_ms"].is_number());
   EXPECT_DOUBLE_EQ(probe["rtt_ms"].get<double>(), 0.525);
@@ -103,18 +141,20 @@ TEST(JsonRendererTest, GivesAnAnsweredProbeItsAddressAndRttInMilliseconds) {
 }
 
 TEST(JsonRendererTest, GivesAStarNullsForAddressRttAndAnnotation) {
-  const ordered_json json = ordered_json::parse(RenderJson(kInfo, TwoHops()));
+  const ordered_json json =
+      ordered_json::parse(RenderJson(kInfo, TwoHops(), nullptr));
 
   const ordered_json& star = json["hops"][0]["probes"][1];
   EXPECT_EQ(Keys(star),
-            (std::vector<std::string>{"from", "rtt_ms", "annotation"}));
+            (std::vector<std::string>{"from", "name", "rtt_ms", "annotation"}));
   EXPECT_TRUE(star["from"].is_null());
   EXPECT_TRUE(star["rtt_ms"].is_null());
   EXPECT_TRUE(star["annotation"].is_null());
 }
 
 TEST(JsonRendererTest, CarriesTracerouteMarkAsAnnotation) {
-  const ordered_json json = ordered_json::parse(RenderJson(kInfo, TwoHops()));
+  const ordered_json json =
+      ordered_json::parse(RenderJson(kInfo, TwoHops(), nullptr));
 
   EXPECT_EQ(json["hops"][1]["probes"][0]["annotation"], "!N");
 }
@@ -123,7 +163,8 @@ TEST(JsonRendererTest, PrintsAnEmptyTraceWithAnEmptyHopList) {
   trace::TraceResult result;
   result.reached = true;
 
-  const ordered_json json = ordered_json::parse(RenderJson(kInfo, result));
+  const ordered_json json =
+      ordered_json::parse(RenderJson(kInfo, result, nullptr));
 
   EXPECT_EQ(json["reached"], true);
   ASSERT_TRUE(json["hops"].is_array());
@@ -147,7 +188,8 @@ TEST(JsonRendererTest, GivesExtensionsTheirLabelsInterfacesAndNotes) {
       std::make_shared<const crafter::IcmpExtensions>(extensions);
   result.hops.push_back({4, {probe}});
 
-  const ordered_json json = ordered_json::parse(RenderJson({}, result));
+  const ordered_json json =
+      ordered_json::parse(RenderJson({}, result, nullptr));
   const ordered_json& ext = json["hops"][0]["probes"][0]["extensions"];
   EXPECT_EQ(ext["notes"][0], "extension checksum not computed (0x0000)");
   EXPECT_EQ(ext["objects"][0]["class"], 1);
@@ -164,7 +206,8 @@ TEST(JsonRendererTest, LeavesExtensionsOutWhenTheReplyHadNone) {
   trace::TraceResult result;
   result.hops.push_back(
       {1, {Answer("192.0.2.1", std::chrono::microseconds(525))}});
-  const ordered_json json = ordered_json::parse(RenderJson({}, result));
+  const ordered_json json =
+      ordered_json::parse(RenderJson({}, result, nullptr));
   EXPECT_FALSE(json["hops"][0]["probes"][0].contains("extensions"));
 }
 

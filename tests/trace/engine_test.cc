@@ -221,6 +221,28 @@ TEST(EngineTest, DuplicateRepliesAreCountedAsLate) {
   EXPECT_EQ(result.counters.num_unmatched, 0u);
 }
 
+TEST(EngineTest, RepliesToProbesPastTheTargetAreNotLate) {
+  // The router before the target answers slowly, so the trace is still
+  // running when the target's answers to the probes -N sent beyond its
+  // hop come in.
+  const std::vector<Ipv4Address> path = PathAddresses();
+  const Ipv4Address slow = path[path.size() - 2];
+  RewritingNetwork network(
+      [&](size_t, sim::Delivery reply, std::vector<sim::Delivery>& out) {
+        if (SourceOf(reply) == slow) {
+          reply.at += milliseconds(300);
+        }
+        out.push_back(std::move(reply));
+      });
+  const TraceResult result = RunTrace(network, DefaultOptions());
+
+  ASSERT_TRUE(result.reached);
+  EXPECT_EQ(result.hops.size(), path.size());
+  EXPECT_GT(result.counters.num_past_last_hop, 0u);
+  EXPECT_EQ(result.counters.num_late, 0u);
+  EXPECT_EQ(result.counters.num_unmatched, 0u);
+}
+
 TEST(EngineTest, ReplyAfterTheWaitIsAStarAndCountedLate) {
   const Ipv4Address slow = PathAddresses()[2];
   RewritingNetwork network(
