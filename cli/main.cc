@@ -2,6 +2,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <string>
+
 #include "cli/replay_command.h"
 #include "cli/sim_command.h"
 #include "cli/trace_command.h"
@@ -28,7 +31,14 @@ int main(int argc, char** argv) {
     if (error.get_exit_code() == 0) {
       return app.exit(error);
     }
-    std::fprintf(stderr, "hoplab: %s\n", error.what());
+    // CLI11's own wording names what it did not expect; the hint says
+    // where the right spelling is.
+    std::string hint;
+    if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr ||
+        dynamic_cast<const CLI::RequiredError*>(&error) != nullptr) {
+      hint = " (hoplab COMMAND --help lists the options)";
+    }
+    std::fprintf(stderr, "hoplab: %s%s\n", error.what(), hint.c_str());
     return 2;
   }
   if (trace->parsed()) {

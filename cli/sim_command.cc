@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/number_check.h"
 #include "crafter/ipv4_address.h"
 #include "sim/builtin_network.h"
 #include "sim/netlink.h"
@@ -181,9 +182,11 @@ CLI::App* AddSimCommand(CLI::App& app, SimServeOptions& options) {
       ->add_option("--time-scale", options.time_scale,
                    "Wall seconds per simulated second (1)")
       ->check(CLI::Range(1e-3, kMaxTimeScale));
-  serve->add_option("--seed", options.seed,
-                    "Seed of the network's random draws (the topology's, or "
-                    "1)");
+  serve
+      ->add_option("--seed", options.seed,
+                   "Seed of the network's random draws (the topology's, or "
+                   "1)")
+      ->check(WholeNumberIn(0, UINT64_MAX));
   serve->add_flag("-v", options.verbosity,
                   "On exit, count datagrams received and replies written");
   return serve;
@@ -205,9 +208,11 @@ int RunSimServeCommand(const SimServeOptions& options) {
                  "own) or --current-netns (this one)\n");
     return 2;
   }
+  // A topology that cannot be read is a usage error, as for trace --sim.
   auto network = OpenNetwork(options);
   if (!network.ok()) {
-    return Fail(network.error().message);
+    std::fprintf(stderr, "hoplab: %s\n", network.error().message.c_str());
+    return 2;
   }
   const std::string address_text =
       options.address.empty() ? network->host_address : options.address;

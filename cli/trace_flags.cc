@@ -7,6 +7,8 @@
 #include <system_error>
 #include <vector>
 
+#include "cli/number_check.h"
+
 namespace hoplab::cli {
 namespace {
 
@@ -111,7 +113,7 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
       ->add_option("packet_length", options.packet_length,
                    "Whole IPv4 datagram size in bytes (60; at least 28 for "
                    "-I and -U, 40 for -T)")
-      ->check(CLI::Range(0, 65000));
+      ->check(WholeNumberIn(trace::kMinProbeSize, trace::kMaxProbeSize));
   CLI::Option* live = command->add_flag(
       "--live", options.live,
       "Trace the real network (raw sockets: root or CAP_NET_RAW; else "
@@ -136,11 +138,11 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
       ->add_option("-p,--port", options.port,
                    "UDP: first destination port (33434); TCP: "
                    "destination port (80)")
-      ->check(CLI::Range(1, 65535));
+      ->check(WholeNumberIn(1, 65535));
   command
       ->add_option("--sport", options.source_port,
                    "UDP: source port; TCP: first source port")
-      ->check(CLI::Range(1, 65535));
+      ->check(WholeNumberIn(1, 65535));
   command->add_flag("--paris", options.paris,
                     "Keep every probe in one flow, so per-flow load "
                     "balancers send all of them down one path");
@@ -149,17 +151,17 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
   command->add_flag("-n", options.numeric,
                     "Print addresses only, without reverse names");
   command->add_option("-f,--first", options.first_ttl, "First TTL (1)")
-      ->check(CLI::Range(1, 255));
+      ->check(WholeNumberIn(1, 255));
   command->add_option("-m,--max-hops", options.max_ttl, "Max TTL (30)")
-      ->check(CLI::Range(1, 255));
+      ->check(WholeNumberIn(1, 255));
   command
       ->add_option("-q,--queries", options.num_queries,
                    "Probes per hop (3; with --report, per cycle: 1)")
-      ->check(CLI::Range(1, trace::kMaxNumQueries));
+      ->check(WholeNumberIn(1, trace::kMaxNumQueries));
   command
       ->add_option("-N,--sim-queries", options.max_in_flight,
                    "Probes in flight at once (16)")
-      ->check(CLI::Range(1, 255));
+      ->check(WholeNumberIn(1, 255));
   command->add_option("-w,--wait", options.wait,
                       "MAX[,HERE,NEAR]: wait at most MAX seconds for a "
                       "reply, or HERE times the round trip of a reply from "
@@ -171,12 +173,12 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
                    "rate-limit ICMP (below a hop that answered: a hop with "
                    "some probes answered, or two silent hops); 0 never "
                    "re-asks (1)")
-      ->check(CLI::Range(0, trace::kMaxLimitRetries));
+      ->check(WholeNumberIn(0, trace::kMaxLimitRetries));
   command->add_option("-z,--sendwait", options.send_wait,
                       "Least time between probes: seconds, or milliseconds "
                       "above 10 (0)");
   command->add_option("-t,--tos", options.tos, "IP TOS byte of the probes (0)")
-      ->check(CLI::Range(0, 255));
+      ->check(WholeNumberIn(0, 255));
   command->add_flag("-F,--dont-fragment", options.dont_fragment,
                     "Set the Don't Fragment bit");
   command->add_option("-s,--source", options.source_address,
@@ -210,7 +212,7 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
   command
       ->add_option("-c,--report-cycles", options.num_cycles,
                    "Cycles of a report (10)")
-      ->check(CLI::Range(1, 100000))
+      ->check(WholeNumberIn(1, 100000))
       ->needs(report);
   command
       ->add_option("--interval", options.interval,
@@ -237,18 +239,8 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
       ->add_option("--seed", options.seed,
                    "Seed of the simulated network's random draws (1, or the "
                    "topology's seed with --sim)")
-      ->check([](const std::string& text) {
-        // CLI11 would wrap "-1" and saturate what is too big.
-        uint64_t seed = 0;
-        const char* end = text.data() + text.size();
-        const auto [stop, error] = std::from_chars(text.data(), end, seed);
-        return !text.empty() && text[0] != '-' && text[0] != '+' &&
-                       error == std::errc() && stop == end
-                   ? std::string()
-                   : "expected a whole number from 0 to "
-                     "18446744073709551615, got '" +
-                         text + "'";
-      })
+      // CLI11 would wrap "-1" and saturate what is too big.
+      ->check(WholeNumberIn(0, UINT64_MAX))
       ->excludes(live);
   command->add_flag("-v,--verbose", options.verbosity,
                     "Say which sockets a live trace uses, and count "

@@ -6,11 +6,9 @@ namespace hoplab::trace {
 namespace {
 
 // Sizes of the headers a probe of each method carries.
-constexpr uint16_t kIcmpProbeMinSize = 28;
-constexpr uint16_t kUdpProbeMinSize = 28;
+constexpr uint16_t kIcmpProbeMinSize = kMinProbeSize;
+constexpr uint16_t kUdpProbeMinSize = kMinProbeSize;
 constexpr uint16_t kTcpProbeMinSize = 40;
-// traceroute(8) accepts packet lengths up to 65000.
-constexpr uint16_t kMaxProbeSize = 65000;
 
 uint16_t MinProbeSize(crafter::ProbeMethod method) {
   switch (method) {
@@ -50,7 +48,8 @@ std::string ValidateTraceOptions(const TraceOptions& options) {
   }
   const uint16_t min_size = MinProbeSize(options.method);
   if (options.packet_size < min_size || options.packet_size > kMaxProbeSize) {
-    return "packet length must be " + std::to_string(min_size) + "..65000 " +
+    return "packet length must be " + std::to_string(min_size) + ".." +
+           std::to_string(kMaxProbeSize) + " " +
            "for " + std::string(crafter::ProbeMethodName(options.method)) +
            " probes, got " + std::to_string(options.packet_size);
   }

@@ -22,6 +22,10 @@ inline constexpr int kDefaultMaxInFlight = 16;
 inline constexpr Duration kDefaultWait = std::chrono::seconds(5);
 // traceroute(8) allows at most 10 probes per hop.
 inline constexpr int kMaxNumQueries = 10;
+// Whole probe sizes: the smallest any method allows (an ICMP or UDP
+// probe with no data; TCP needs 40), and traceroute(8)'s largest.
+inline constexpr uint16_t kMinProbeSize = 28;
+inline constexpr uint16_t kMaxProbeSize = 65000;
 
 // Re-asking rate-limited hops (TraceOptions::limit_retries). Linux grants
 // a peer one ICMP error per net.ipv4.icmp_ratelimit, 1000 ms by default

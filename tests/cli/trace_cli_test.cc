@@ -293,6 +293,8 @@ struct BadUsageCase {
   std::vector<std::string> args;
   // What the one line on stderr must name.
   std::string named;
+  // 2 for a usage error, 1 for a trace that cannot run (README, Usage).
+  int exit_code = 2;
 };
 
 void PrintTo(const BadUsageCase& c, std::ostream* os) { *os << c.name; }
@@ -304,7 +306,7 @@ class TraceCliBadUsageTest : public TraceCliTest,
 TEST_P(TraceCliBadUsageTest, FailsWithOneLineNamingTheProblemAndNoOutput) {
   const CommandResult run = Trace(GetParam().args);
 
-  EXPECT_NE(run.exit_code, 0);
+  EXPECT_EQ(run.exit_code, GetParam().exit_code);
   EXPECT_EQ(run.out, "");
   const std::vector<std::string> lines = Lines(run.err);
   ASSERT_EQ(lines.size(), 1u) << run.err;
@@ -323,7 +325,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadUsageCase{"FirstTtlAboveMaxHops",
                      {"-f", "9", "-m", "3", "198.51.100.7"},
                      "-f"},
-        BadUsageCase{"UnknownFlag", {"--bogus", "198.51.100.7"}, "--bogus"},
+        BadUsageCase{"UnknownFlag",
+                     {"--bogus", "198.51.100.7"},
+                     "--bogus (hoplab COMMAND --help lists the options)"},
         BadUsageCase{"MissingTarget", {}, "target"},
         BadUsageCase{
             "HostNameWithoutLive", {"www.example.com"}, "www.example.com"},
@@ -334,7 +338,26 @@ INSTANTIATE_TEST_SUITE_P(
             "same.out"},
         BadUsageCase{"DotInAMissingDirectory",
                      {"--dot", "/nonexistent-hoplab-dir/x.dot", "198.51.100.7"},
-                     "/nonexistent-hoplab-dir/x.dot"},
+                     "/nonexistent-hoplab-dir/x.dot",
+                     1},
+        // A word where a number belongs is called what it is, not "out of
+        // range"; the range is the real one (28: no probe is smaller).
+        BadUsageCase{"WordForPacketLength",
+                     {"198.51.100.7", "abc"},
+                     "packet_length: expected a whole number from 28 to "
+                     "65000, got 'abc'"},
+        BadUsageCase{"PacketLengthBelowEveryProbe",
+                     {"198.51.100.7", "27"},
+                     "packet_length: expected a whole number from 28 to "
+                     "65000, got '27'"},
+        BadUsageCase{"FractionOfAQuery",
+                     {"-q", "1.5", "198.51.100.7"},
+                     "--queries: expected a whole number from 1 to 10, got "
+                     "'1.5'"},
+        BadUsageCase{"HexadecimalTos",
+                     {"-t", "0x10", "198.51.100.7"},
+                     "--tos: expected a whole number from 0 to 255, got "
+                     "'0x10'"},
         BadUsageCase{"SeedAbove64Bits",
                      {"--seed", "18446744073709551616", "198.51.100.7"},
                      "18446744073709551616"}),
@@ -342,12 +365,27 @@ INSTANTIATE_TEST_SUITE_P(
       return info.param.name;
     });
 
+// `sim serve` reads its topology as `trace --sim` does, and a file it
+// cannot read is the same usage error (status 2), found before any
+// namespace or device is made, so this runs without privilege.
+TEST_F(TraceCliTest, SimServeRefusesAnUnreadableTopologyAsTraceDoes) {
+  const std::string missing = "/nonexistent-hoplab-dir/t.yaml";
+  const CommandResult serve = integration::RunCommand(
+      {binary_, "sim", "serve", "--current-netns", "--sim", missing});
+  const CommandResult trace = Trace({"--sim", missing, "203.0.113.5"});
+
+  EXPECT_EQ(serve.exit_code, 2);
+  EXPECT_EQ(trace.exit_code, 2);
+  EXPECT_EQ(serve.err, trace.err);
+  EXPECT_THAT(serve.err, HasSubstr(missing));
+}
+
 TEST_F(TraceCliTest, FailsBeforeAnyOutputWhenThePcapCannotBeCreated) {
   const std::string pcap = dir_.File("missing/trace.pcap");
 
   const CommandResult run = Trace({"--pcap", pcap, "198.51.100.7"});
 
-  EXPECT_NE(run.exit_code, 0);
+  EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.out, "");
   const std::vector<std::string> lines = Lines(run.err);
   ASSERT_EQ(lines.size(), 1u) << run.err;
