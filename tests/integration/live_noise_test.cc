@@ -182,9 +182,11 @@ INSTANTIATE_TEST_SUITE_P(Methods, LiveNoiseMethodTest,
                          });
 
 TEST_F(LiveNoiseTest, IgnoredRepliesAreCountedAndNeverShownAsHops) {
-  // Routers 3 and 4 are silent. Three probes in flight (one hop at a
-  // time) and a fixed 2 s wait: hop 3's probes are given up 2 s after
-  // they left, and hop 4's leave then and wait 2 s more.
+  // Routers 3 and 4 are silent, probes leave 250 ms apart and each waits
+  // a fixed 2 s: hop 3's are given up 2 s after they left, while hop 4's,
+  // sent 750 ms later, still hold the trace open for the late replies.
+  // (A silent probe leaves the -N window after ten round trips, so the
+  // window alone no longer spaces the hops.)
   ASSERT_NO_FATAL_FAILURE(RunChainCase("silence", {"3"}));
   ASSERT_NO_FATAL_FAILURE(RunChainCase("silence", {"4"}));
   constexpr uint16_t kSourcePort = 45000;
@@ -192,7 +194,8 @@ TEST_F(LiveNoiseTest, IgnoredRepliesAreCountedAndNeverShownAsHops) {
   auto trace = BackgroundCommand::Start(
       InNode("src",
              {*hoplab_, "trace", "--live", "-n", "-v", "-U", "--sport",
-              std::to_string(kSourcePort), "-N", "3", "-w", "2,0,0", kTarget}),
+              std::to_string(kSourcePort), "-N", "3", "-z", "0.25", "-w",
+              "2,0,0", kTarget}),
       /*capture_stdout=*/true);
   ASSERT_TRUE(trace.ok()) << trace.error().message;
   ASSERT_TRUE((*trace)->WaitForStdout(" 2  10.201.1.2", kStartTimeout))
