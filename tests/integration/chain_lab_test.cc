@@ -64,6 +64,14 @@ void ChainLabTest::SetUp() {
   ASSERT_TRUE(setup_error_->empty()) << *setup_error_;
 }
 
+void SilentHopThreeChainTest::SetUp() {
+  ChainLabTest::SetUp();
+  if (IsSkipped() || HasFatalFailure()) {
+    return;
+  }
+  RunChainCase("silence", {"3"});
+}
+
 std::vector<std::string> ChainLabTest::InNode(const std::string& node,
                                               std::vector<std::string> argv) {
   argv.insert(argv.begin(), {"ip", "netns", "exec", *prefix_ + "-" + node});

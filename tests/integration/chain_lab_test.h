@@ -51,6 +51,15 @@ class ChainLabTest : public testing::Test {
   static LabGuard* guard_;
 };
 
+// A ChainLabTest whose router 3 is silenced before every test, so that a
+// trace answered at hops 1 and 2 then waits at hop 3: the moment the
+// signal and privilege tests act in. Suites still name their own chain
+// in SetUpTestSuite.
+class SilentHopThreeChainTest : public ChainLabTest {
+ protected:
+  void SetUp() override;
+};
+
 }  // namespace hoplab::integration
 
 #endif  // HOPLAB_TESTS_INTEGRATION_CHAIN_LAB_TEST_H_

@@ -85,18 +85,10 @@ std::string MissingPrerequisite() {
   return MissingChainPrerequisite({"setpriv", "timeout"});
 }
 
-class LivePrivilegeTest : public ChainLabTest {
+class LivePrivilegeTest : public SilentHopThreeChainTest {
  protected:
   static void SetUpTestSuite() { SetUpChain("hlp", MissingPrerequisite()); }
   static void TearDownTestSuite() { TearDownChain(); }
-
-  void SetUp() override {
-    ChainLabTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) {
-      return;
-    }
-    RunChainCase("silence", {"3"});
-  }
 
   // A live ICMP trace by `hoplab` (a path) with -v, waiting 2 s at the
   // silent hop, and `more` flags.

@@ -49,18 +49,10 @@ struct StopSignal {
 
 void PrintTo(const StopSignal& signal, std::ostream* os) { *os << signal.name; }
 
-class LiveSignalLab : public ChainLabTest {
+class LiveSignalLab : public SilentHopThreeChainTest {
  protected:
   static void SetUpTestSuite() { SetUpChain("hls", MissingPrerequisite()); }
   static void TearDownTestSuite() { TearDownChain(); }
-
-  void SetUp() override {
-    ChainLabTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) {
-      return;
-    }
-    RunChainCase("silence", {"3"});
-  }
 
   // The ICMP "OutEchos" count of the source namespace's /proc/net/snmp:
   // Echo Requests sent, raw IP_HDRINCL ones included.
