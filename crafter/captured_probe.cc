@@ -9,17 +9,12 @@
 namespace hoplab::crafter {
 namespace {
 
-ParseError At(ParseError error, size_t base) {
-  error.offset += base;
-  return error;
-}
-
 Result<CapturedProbe, ParseError> ParseIcmpProbe(std::span<const uint8_t> bytes,
                                                  size_t at, bool complete,
                                                  CapturedProbe probe) {
   Result<IcmpMessage, ParseError> icmp = ParseIcmpMessage(bytes);
   if (!icmp.ok()) {
-    return At(icmp.error(), at);
+    return Rebase(icmp.error(), at);
   }
   if (icmp->type != IcmpType::kEchoRequest) {
     return ParseError{"ICMP message is not an Echo Request", at};
@@ -36,7 +31,7 @@ Result<CapturedProbe, ParseError> ParseUdpProbe(std::span<const uint8_t> bytes,
                                                 CapturedProbe probe) {
   Result<UdpHeader, ParseError> udp = ParseUdpHeader(bytes);
   if (!udp.ok()) {
-    return At(udp.error(), at);
+    return Rebase(udp.error(), at);
   }
   probe.key.method = ProbeMethod::kUdp;
   probe.key.source_port = udp->source_port;
@@ -58,7 +53,7 @@ Result<CapturedProbe, ParseError> ParseTcpProbe(std::span<const uint8_t> bytes,
                                                 CapturedProbe probe) {
   Result<TcpHeader, ParseError> tcp = ParseTcpHeader(bytes);
   if (!tcp.ok()) {
-    return At(tcp.error(), at);
+    return Rebase(tcp.error(), at);
   }
   if (!tcp->has(kTcpSyn) || tcp->has(kTcpAck) || tcp->has(kTcpRst)) {
     return ParseError{"TCP segment is not a SYN without ACK",

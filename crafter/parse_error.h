@@ -23,6 +23,13 @@ struct ParseError {
 
 std::ostream& operator<<(std::ostream& os, const ParseError& error);
 
+// `error` from a parser given an inner span that starts at byte `base` of
+// the outer one, with its offset moved to count from the outer span.
+inline ParseError Rebase(ParseError error, size_t base) {
+  error.offset += base;
+  return error;
+}
+
 }  // namespace hoplab::crafter
 
 #endif  // HOPLAB_CRAFTER_PARSE_ERROR_H_

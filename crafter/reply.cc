@@ -7,6 +7,7 @@
 #include "crafter/icmp.h"
 #include "crafter/icmp_extension.h"
 #include "crafter/ipv4.h"
+#include "crafter/parse_error.h"
 #include "crafter/tcp.h"
 
 namespace hoplab::crafter {
@@ -20,13 +21,6 @@ struct Outer {
   std::span<const uint8_t> bytes;
   bool complete = false;
 };
-
-// Moves the offset of an error from a parser of an inner span to the span
-// ParseReply was given.
-ParseError At(ParseError error, size_t base) {
-  error.offset += base;
-  return error;
-}
 
 // Reads the outer header and bounds the datagram by Total Length. Bytes
 // past Total Length are link padding (or an FCS) and are dropped. A Total
@@ -109,7 +103,7 @@ Result<Reply, ParseError> ParseQuote(std::span<const uint8_t> quote,
                                      Reply reply) {
   Result<Ipv4Header, ParseError> quoted = ParseIpv4Header(quote);
   if (!quoted.ok()) {
-    return At(quoted.error(), quote_offset);
+    return Rebase(quoted.error(), quote_offset);
   }
   const std::optional<ProbeMethod> method = MethodOf(quoted->protocol);
   if (!method.has_value()) {
@@ -183,7 +177,7 @@ Result<Reply, ParseError> ParseIcmpReply(const Outer& outer, Reply reply) {
   const std::span<const uint8_t> bytes = outer.bytes.subspan(icmp_offset);
   Result<IcmpMessage, ParseError> icmp = ParseIcmpMessage(bytes);
   if (!icmp.ok()) {
-    return At(icmp.error(), icmp_offset);
+    return Rebase(icmp.error(), icmp_offset);
   }
   reply.icmp_type = static_cast<uint8_t>(icmp->type);
   reply.icmp_code = icmp->code;
@@ -232,7 +226,7 @@ Result<Reply, ParseError> ParseTcpReply(const Outer& outer, Reply reply) {
   const std::span<const uint8_t> bytes = outer.bytes.subspan(tcp_offset);
   Result<TcpHeader, ParseError> tcp = ParseTcpHeader(bytes);
   if (!tcp.ok()) {
-    return At(tcp.error(), tcp_offset);
+    return Rebase(tcp.error(), tcp_offset);
   }
   if (tcp->has(kTcpRst)) {
     reply.kind = ReplyKind::kTcpReset;
