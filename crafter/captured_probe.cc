@@ -1,5 +1,8 @@
 #include "crafter/captured_probe.h"
 
+#include <cstdio>
+
+#include "crafter/byte_cursor.h"
 #include "crafter/checksum.h"
 #include "crafter/icmp.h"
 #include "crafter/ipv4.h"
@@ -8,6 +11,40 @@
 
 namespace hoplab::crafter {
 namespace {
+
+// Judges the checksum field at `field_offset` of a whole `transport`
+// header and data, over `pseudo_header` (RFC 768, RFC 9293 §3.1; zero for
+// ICMP, which has none). `zero_means_none`: UDP's rule that a zero field
+// means no checksum, and that a computed zero is sent as 0xffff.
+ProbeChecksum JudgeChecksum(std::span<const uint8_t> transport,
+                            size_t field_offset, uint64_t pseudo_header,
+                            bool zero_means_none) {
+  ProbeChecksum checksum;
+  checksum.found = LoadU16(transport, field_offset);
+  // The sum with the field taken as zero. The part before the field has
+  // an even length (ICMP 2, UDP 6, TCP 16), so every byte after it keeps
+  // its place in its 16-bit word, an odd last byte included.
+  const uint64_t others = ChecksumAccumulate(
+      transport.subspan(field_offset + 2),
+      ChecksumAccumulate(transport.first(field_offset), pseudo_header));
+  checksum.expected = ChecksumFinish(others);
+  if (zero_means_none && checksum.expected == 0) {
+    checksum.expected = 0xffff;
+  }
+  // What a host leaves for its NIC: the pseudo-header's folded sum, not
+  // complemented.
+  const auto partial = static_cast<uint16_t>(~ChecksumFinish(pseudo_header));
+  // RFC 1071 §1: the receiver's check, all words summing to 0xffff.
+  if (ChecksumFinish(others + checksum.found) == 0 ||
+      (zero_means_none && checksum.found == 0)) {
+    checksum.state = ProbeChecksumState::kCorrect;
+  } else if (checksum.found == 0 || checksum.found == partial) {
+    checksum.state = ProbeChecksumState::kOffloaded;
+  } else {
+    checksum.state = ProbeChecksumState::kWrong;
+  }
+  return checksum;
+}
 
 Result<CapturedProbe, ParseError> ParseIcmpProbe(std::span<const uint8_t> bytes,
                                                  size_t at, bool complete,
@@ -22,7 +59,9 @@ Result<CapturedProbe, ParseError> ParseIcmpProbe(std::span<const uint8_t> bytes,
   probe.key.method = ProbeMethod::kIcmp;
   probe.key.icmp_id = icmp->identifier();
   probe.key.icmp_sequence = icmp->sequence();
-  probe.checksum_ok = complete && VerifyChecksum(bytes);
+  if (complete) {
+    probe.checksum = JudgeChecksum(bytes, kIcmpChecksumOffset, 0, false);
+  }
   return probe;
 }
 
@@ -37,14 +76,14 @@ Result<CapturedProbe, ParseError> ParseUdpProbe(std::span<const uint8_t> bytes,
   probe.key.source_port = udp->source_port;
   probe.key.destination_port = udp->destination_port;
   probe.key.udp_checksum = udp->checksum;
-  // RFC 768: a zero checksum means none was computed, which is valid.
-  probe.checksum_ok =
-      complete &&
-      (udp->checksum == 0 ||
-       ChecksumFinish(ChecksumAccumulate(
-           bytes, Ipv4PseudoHeaderSum(
-                      probe.key.source, probe.key.destination, IpProtocol::kUdp,
-                      static_cast<uint16_t>(bytes.size())))) == 0);
+  if (complete) {
+    probe.checksum = JudgeChecksum(
+        bytes, kUdpChecksumOffset,
+        Ipv4PseudoHeaderSum(probe.key.source, probe.key.destination,
+                            IpProtocol::kUdp,
+                            static_cast<uint16_t>(bytes.size())),
+        true);
+  }
   return probe;
 }
 
@@ -63,9 +102,14 @@ Result<CapturedProbe, ParseError> ParseTcpProbe(std::span<const uint8_t> bytes,
   probe.key.source_port = tcp->source_port;
   probe.key.destination_port = tcp->destination_port;
   probe.key.tcp_sequence = tcp->sequence;
-  probe.checksum_ok =
-      complete &&
-      VerifyTcpChecksum(probe.key.source, probe.key.destination, bytes);
+  if (complete) {
+    probe.checksum = JudgeChecksum(
+        bytes, kTcpChecksumOffset,
+        Ipv4PseudoHeaderSum(probe.key.source, probe.key.destination,
+                            IpProtocol::kTcp,
+                            static_cast<uint16_t>(bytes.size())),
+        false);
+  }
   if (bytes.size() > tcp->header_size()) {
     probe.tcp_payload_size =
         static_cast<uint32_t>(bytes.size() - tcp->header_size());
@@ -74,6 +118,27 @@ Result<CapturedProbe, ParseError> ParseTcpProbe(std::span<const uint8_t> bytes,
 }
 
 }  // namespace
+
+const char* ProbeChecksumStateName(ProbeChecksumState state) {
+  switch (state) {
+    case ProbeChecksumState::kUnverified:
+      return "unverified";
+    case ProbeChecksumState::kCorrect:
+      return "correct";
+    case ProbeChecksumState::kOffloaded:
+      return "unverified (offloaded)";
+    case ProbeChecksumState::kWrong:
+      return "wrong";
+  }
+  return "unknown";
+}
+
+std::ostream& operator<<(std::ostream& os, const ProbeChecksum& checksum) {
+  char values[32];
+  std::snprintf(values, sizeof(values), " 0x%04x (expected 0x%04x)",
+                checksum.found, checksum.expected);
+  return os << ProbeChecksumStateName(checksum.state) << values;
+}
 
 Result<CapturedProbe, ParseError> ParseProbe(
     std::span<const uint8_t> datagram) {

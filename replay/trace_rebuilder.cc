@@ -75,7 +75,8 @@ bool Answers(const crafter::CapturedProbe& probe, const crafter::Reply& reply) {
     case ProbeMethod::kUdp:
       return mine.source_port == quoted.source_port &&
              mine.destination_port == quoted.destination_port &&
-             (mine.udp_checksum == quoted.udp_checksum || !probe.checksum_ok ||
+             (mine.udp_checksum == quoted.udp_checksum ||
+              probe.checksum.state != crafter::ProbeChecksumState::kCorrect ||
               reply.quote_truncated);
     case ProbeMethod::kTcp:
       if (mine.source_port != quoted.source_port ||

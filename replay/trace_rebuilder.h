@@ -154,8 +154,8 @@ class TraceRebuilder {
 // - an Echo Reply, SYN-ACK or RST may come from another address of the
 //   destination host, so its source is not compared;
 // - a UDP probe captured before the NIC filled its checksum (offload)
-//   shows another checksum than the one quoted, so an unverified probe
-//   checksum is not compared;
+//   shows another checksum than the one quoted, so the checksum is
+//   compared only where the captured one is correct;
 // - a RST without ACK carries no sequence number (tcp_sequence 0), and one
 //   answering a SYN with data acknowledges the data too (RFC 9293
 //   §3.10.7.1);

@@ -355,7 +355,7 @@ TEST(ProblemCaseTest, APartialQuoteThatFitsTwoProbesMatchesNeither) {
   a.key.source_port = 50000;
   a.key.destination_port = 33434;
   a.key.udp_checksum = 0xbb12;
-  a.checksum_ok = true;
+  a.checksum.state = crafter::ProbeChecksumState::kCorrect;
   crafter::CapturedProbe b = a;
   b.key.udp_checksum = 0xbb11;
   crafter::Reply reply;
