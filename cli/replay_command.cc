@@ -101,7 +101,8 @@ ReadSummary ReadCapture(const std::string& path, replay::CaptureReader& reader,
     }
     switch (payload->kind) {
       case replay::LinkPayloadKind::kIpv4:
-        if (auto malformed = rebuilder.Add(record.at, payload->datagram)) {
+        if (auto malformed =
+                rebuilder.Add(record.at, payload->datagram, record.number)) {
           ReportBadRecord(path, record, *malformed, summary);
         }
         break;
@@ -115,45 +116,78 @@ ReadSummary ReadCapture(const std::string& path, replay::CaptureReader& reader,
   }
 }
 
-void PrintSummary(const std::string& path, const ReadSummary& summary,
-                  const replay::RebuildCounters& counters, int verbosity,
+// "12 records, 12 IPv4 datagrams: ...": what the capture held.
+std::string DescribeCounts(const ReadSummary& summary,
+                           const replay::RebuildCounters& counters) {
+  char text[512];
+  std::snprintf(
+      text, sizeof(text),
+      "%llu records, %llu IPv4 datagrams: %llu probes (%llu wrong checksum, "
+      "%llu unverified (offloaded)), %llu replies (%llu unmatched, %llu "
+      "duplicate, %llu late, %llu bad checksum, %llu reassembly timeouts), "
+      "%llu ignored as foreign ICMP, %llu other; %llu not IPv4",
+      static_cast<unsigned long long>(summary.num_records),
+      static_cast<unsigned long long>(counters.num_datagrams),
+      static_cast<unsigned long long>(counters.num_probes),
+      static_cast<unsigned long long>(counters.num_probe_checksum_wrong),
+      static_cast<unsigned long long>(counters.num_probe_checksum_offloaded),
+      static_cast<unsigned long long>(counters.num_replies),
+      static_cast<unsigned long long>(counters.num_unmatched),
+      static_cast<unsigned long long>(counters.num_duplicate),
+      static_cast<unsigned long long>(counters.num_late),
+      static_cast<unsigned long long>(counters.num_bad_checksum),
+      static_cast<unsigned long long>(counters.num_reassembly_timeouts),
+      static_cast<unsigned long long>(counters.num_foreign),
+      static_cast<unsigned long long>(counters.num_other),
+      static_cast<unsigned long long>(summary.num_noise));
+  return text;
+}
+
+void PrintSummary(const std::string& name, const ReadSummary& summary,
+                  const replay::TraceRebuilder& rebuilder, int verbosity,
                   size_t num_traces) {
   if (summary.num_bad > kMaxBadRecordLines) {
     std::fprintf(stderr, "hoplab: %s: %llu bad records skipped in all\n",
-                 path.c_str(),
+                 name.c_str(),
                  static_cast<unsigned long long>(summary.num_bad));
   }
   for (const auto& [protocol, count] : summary.unknown) {
     std::fprintf(stderr,
                  "hoplab: %s: %llu records of unknown EtherType 0x%04x "
                  "skipped (--tag-type reads one as a VLAN tag)\n",
-                 path.c_str(), static_cast<unsigned long long>(count),
+                 name.c_str(), static_cast<unsigned long long>(count),
                  static_cast<unsigned>(protocol));
   }
   if (summary.broken.has_value()) {
     std::fprintf(stderr, "hoplab: %s; the rest of the file is not read\n",
                  summary.broken->c_str());
   }
+  const std::string counts = DescribeCounts(summary, rebuilder.counters());
   if (num_traces == 0) {
-    std::fprintf(stderr, "hoplab: %s: no trace found\n", path.c_str());
+    std::fprintf(stderr, "hoplab: %s: no trace found in %s\n", name.c_str(),
+                 counts.c_str());
+  } else if (verbosity > 0) {
+    std::fprintf(stderr, "hoplab: %s: %s\n", name.c_str(), counts.c_str());
   }
-  if (verbosity > 0 || num_traces == 0) {
-    std::fprintf(
-        stderr,
-        "hoplab: %s: %llu records, %llu IPv4 datagrams: %llu probes, %llu "
-        "replies (%llu unmatched, %llu duplicate, %llu late, %llu bad "
-        "checksum, %llu reassembly timeouts), %llu other; %llu not IPv4\n",
-        path.c_str(), static_cast<unsigned long long>(summary.num_records),
-        static_cast<unsigned long long>(counters.num_datagrams),
-        static_cast<unsigned long long>(counters.num_probes),
-        static_cast<unsigned long long>(counters.num_replies),
-        static_cast<unsigned long long>(counters.num_unmatched),
-        static_cast<unsigned long long>(counters.num_duplicate),
-        static_cast<unsigned long long>(counters.num_late),
-        static_cast<unsigned long long>(counters.num_bad_checksum),
-        static_cast<unsigned long long>(counters.num_reassembly_timeouts),
-        static_cast<unsigned long long>(counters.num_other),
-        static_cast<unsigned long long>(summary.num_noise));
+  if (verbosity == 0) {
+    return;
+  }
+  // Which probes left with a wrong checksum, as tcpdump -v flags them;
+  // their destinations drop them, so they stay unanswered.
+  const std::vector<replay::WrongProbeChecksum>& wrong =
+      rebuilder.wrong_probe_checksums();
+  for (size_t i = 0; i < wrong.size() && i < kMaxBadRecordLines; ++i) {
+    std::fprintf(stderr, "hoplab: %s, record %llu: probe %s > %s TTL %u: %s\n",
+                 name.c_str(), static_cast<unsigned long long>(wrong[i].record),
+                 wrong[i].key.source.ToString().c_str(),
+                 wrong[i].key.destination.ToString().c_str(),
+                 static_cast<unsigned>(wrong[i].ttl),
+                 replay::DescribeWrongChecksum(wrong[i]).c_str());
+  }
+  if (wrong.size() > kMaxBadRecordLines) {
+    std::fprintf(stderr,
+                 "hoplab: %s: %zu probes with a wrong checksum in all\n",
+                 name.c_str(), wrong.size());
   }
 }
 
@@ -310,7 +344,8 @@ CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions& options) {
                       "Write a topology file reproducing the trace, for "
                       "hoplab trace --sim FILE");
   command->add_flag("-v", options.verbosity,
-                    "Say on stderr what the capture held besides the traces");
+                    "Say on stderr what the capture held besides the traces, "
+                    "and which probes carry a wrong checksum");
   return command;
 }
 
@@ -340,16 +375,17 @@ int RunReplayCommand(const ReplayCommandOptions& options) {
   }
 
   replay::TraceRebuilder rebuilder;
+  const std::string& name = options.path;
   const ReadSummary summary =
-      ReadCapture(options.path, **reader, link_options, rebuilder);
+      ReadCapture(name, **reader, link_options, rebuilder);
   std::vector<replay::RebuiltTrace> traces = rebuilder.Rebuild();
   const bool several = traces.size() > 1;
   size_t number = 1;
   if (options.trace_number.has_value()) {
     if (*options.trace_number < 1 ||
         size_t(*options.trace_number) > traces.size()) {
-      std::cerr << "hoplab: --trace " << *options.trace_number << ": "
-                << options.path << " holds "
+      std::cerr << "hoplab: --trace " << *options.trace_number << ": " << name
+                << " holds "
                 << (traces.empty() ? "no trace"
                                    : std::to_string(traces.size()) +
                                          " trace(s): " + TraceChoices(traces))
@@ -359,8 +395,7 @@ int RunReplayCommand(const ReplayCommandOptions& options) {
     number = size_t(*options.trace_number);
     traces = {traces[number - 1]};
   } else if (!options.topology_path.empty() && several) {
-    std::cerr << "hoplab: --topology: " << options.path << " holds "
-              << traces.size()
+    std::cerr << "hoplab: --topology: " << name << " holds " << traces.size()
               << " traces; choose one with --trace N: " << TraceChoices(traces)
               << "\n";
     return 2;
@@ -369,8 +404,7 @@ int RunReplayCommand(const ReplayCommandOptions& options) {
       std::filesystem::path(options.path).filename().string() + " (capture)";
   PrintTraces(traces, network, options);
   std::fflush(stdout);
-  PrintSummary(options.path, summary, rebuilder.counters(), options.verbosity,
-               traces.size());
+  PrintSummary(name, summary, rebuilder, options.verbosity, traces.size());
   if (options.verbosity > 0) {
     for (const replay::RebuiltTrace& rebuilt : traces) {
       for (const replay::ReassemblyTimeout& timeout :
@@ -378,7 +412,7 @@ int RunReplayCommand(const ReplayCommandOptions& options) {
         std::fprintf(stderr,
                      "hoplab: %s: fragment reassembly timeout at %s (probe "
                      "TTL %u)\n",
-                     options.path.c_str(), timeout.from.ToString().c_str(),
+                     name.c_str(), timeout.from.ToString().c_str(),
                      static_cast<unsigned>(timeout.probe_ttl));
       }
     }
@@ -389,7 +423,7 @@ int RunReplayCommand(const ReplayCommandOptions& options) {
       std::fprintf(stderr,
                    "hoplab: --topology %s: %s holds no trace to "
                    "reproduce; nothing written\n",
-                   options.topology_path.c_str(), options.path.c_str());
+                   options.topology_path.c_str(), name.c_str());
       return 1;
     }
     status = std::max(status,

@@ -1,6 +1,7 @@
 #include "replay/trace_rebuilder.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <tuple>
@@ -93,16 +94,24 @@ bool Answers(const crafter::CapturedProbe& probe, const crafter::Reply& reply) {
   return false;
 }
 
+std::string DescribeWrongChecksum(const WrongProbeChecksum& wrong) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "wrong %s cksum %x (->%x)",
+                std::string(crafter::ProbeMethodName(wrong.key.method)).c_str(),
+                wrong.checksum.found, wrong.checksum.expected);
+  return text;
+}
+
 std::optional<std::string> TraceRebuilder::Add(
-    trace::TimePoint at, std::span<const uint8_t> datagram) {
+    trace::TimePoint at, std::span<const uint8_t> datagram, uint64_t record) {
   ++counters_.num_datagrams;
   const auto header = crafter::ParseIpv4Header(datagram);
   if (!header.ok()) {
-    ++counters_.num_other;
+    ++num_other_added_;
     return "malformed IPv4 header: " + header.error().ToString();
   }
   if (header->total_length < header->header_size()) {
-    ++counters_.num_other;
+    ++num_other_added_;
     return "malformed IPv4 header: total length " +
            std::to_string(header->total_length) + " is less than the " +
            std::to_string(header->header_size()) + "-byte header at byte " +
@@ -110,7 +119,7 @@ std::optional<std::string> TraceRebuilder::Add(
   }
   // A later fragment: where it ends tells the whole datagram's size.
   if (header->fragment_offset != 0) {
-    ++counters_.num_other;
+    ++num_other_added_;
     size_t& end =
         fragment_ends_[{header->source.value(), header->destination.value(),
                         static_cast<uint8_t>(header->protocol), header->id}];
@@ -120,27 +129,115 @@ std::optional<std::string> TraceRebuilder::Add(
     return std::nullopt;
   }
   if (auto probe = crafter::ParseProbe(datagram); probe.ok()) {
-    ++counters_.num_probes;
     Probe& kept = probes_.emplace_back();
     kept.probe = *probe;
     kept.at = at;
     kept.protocol = header->protocol;
+    if (probe->checksum.state == crafter::ProbeChecksumState::kWrong) {
+      wrong_added_.push_back(
+          WrongProbeChecksum{record, probe->key, probe->ttl, probe->checksum});
+    }
     return std::nullopt;
   }
   auto reply = crafter::ParseReply(datagram);
   if (!reply.ok()) {
-    ++counters_.num_other;
+    ++num_other_added_;
     return std::nullopt;
   }
-  ++counters_.num_replies;
   // A reply cut short by the snap length cannot verify; it is used as far
   // as it goes. A complete one that does not verify is dropped.
-  if (!reply->checksum_ok && IsComplete(datagram)) {
-    ++counters_.num_bad_checksum;
-    return std::nullopt;
-  }
-  replies_.push_back(CapturedReply{*reply, at});
+  replies_.push_back(
+      CapturedReply{*reply, at, !reply->checksum_ok && IsComplete(datagram)});
   return std::nullopt;
+}
+
+TraceRebuilder::HostSet TraceRebuilder::TracingHosts() const {
+  // Per probe group: its first TTL, and whether it looks like a trace.
+  struct Seen {
+    uint8_t ttl = 0;
+    bool trace = false;
+  };
+  std::map<decltype(GroupKey({})), Seen> groups;
+  for (const Probe& probe : probes_) {
+    const uint8_t ttl = probe.probe.ttl;
+    const auto [it, added] =
+        groups.emplace(GroupKey(probe.probe.key), Seen{ttl, false});
+    it->second.trace =
+        it->second.trace || it->second.ttl != ttl || ttl < kLowestInitialTtl;
+  }
+  HostSet sources;
+  for (const auto& [key, seen] : groups) {
+    if (seen.trace) {
+      sources.insert(std::get<1>(key));
+    }
+  }
+  // Routers send Time Exceeded to the host whose probes ran out of TTL.
+  HostSet answered;
+  for (const CapturedReply& captured : replies_) {
+    const uint32_t local = captured.reply.local.value();
+    if (captured.reply.kind == ReplyKind::kTimeExceeded &&
+        sources.contains(local)) {
+      answered.insert(local);
+    }
+  }
+  return answered.empty() ? sources : answered;
+}
+
+void TraceRebuilder::SortByDirection(const HostSet& hosts) {
+  // Whether one end of a packet is a tracing host and the other is not;
+  // a packet between two tracing hosts (or a host and itself) keeps its
+  // shape.
+  const auto crosses = [&](crafter::Ipv4Address host,
+                           crafter::Ipv4Address outside) {
+    return hosts.contains(host.value()) && !hosts.contains(outside.value());
+  };
+  counters_.num_probes = 0;
+  counters_.num_probe_checksum_wrong = 0;
+  counters_.num_probe_checksum_offloaded = 0;
+  counters_.num_replies = 0;
+  counters_.num_other = num_other_added_;
+  counters_.num_foreign = 0;
+  counters_.num_bad_checksum = 0;
+  for (Probe& probe : probes_) {
+    const crafter::CapturedProbe& captured = probe.probe;
+    probe.inbound = crosses(captured.key.destination, captured.key.source);
+    if (probe.inbound) {
+      // An Echo Request is foreign ICMP; a UDP datagram or a SYN is some
+      // other program's traffic.
+      ++(captured.key.method == ProbeMethod::kIcmp ? counters_.num_foreign
+                                                   : counters_.num_other);
+      continue;
+    }
+    ++counters_.num_probes;
+    switch (captured.checksum.state) {
+      case crafter::ProbeChecksumState::kWrong:
+        ++counters_.num_probe_checksum_wrong;
+        break;
+      case crafter::ProbeChecksumState::kOffloaded:
+        ++counters_.num_probe_checksum_offloaded;
+        break;
+      case crafter::ProbeChecksumState::kCorrect:
+      case crafter::ProbeChecksumState::kUnverified:
+        break;
+    }
+  }
+  wrong_probe_checksums_.clear();
+  for (const WrongProbeChecksum& wrong : wrong_added_) {
+    if (!crosses(wrong.key.destination, wrong.key.source)) {
+      wrong_probe_checksums_.push_back(wrong);
+    }
+  }
+  for (CapturedReply& captured : replies_) {
+    captured.outbound = crosses(captured.reply.responder, captured.reply.local);
+    if (captured.outbound) {
+      ++counters_.num_other;
+      continue;
+    }
+    ++counters_.num_replies;
+    if (captured.checksum_bad) {
+      ++counters_.num_bad_checksum;
+    }
+  }
 }
 
 std::vector<TraceRebuilder::Probe*> TraceRebuilder::Candidates(
@@ -150,7 +247,7 @@ std::vector<TraceRebuilder::Probe*> TraceRebuilder::Candidates(
     if (probe.at > captured.at) {
       return false;
     }
-    if (Answers(probe.probe, captured.reply)) {
+    if (!probe.inbound && Answers(probe.probe, captured.reply)) {
       candidates.push_back(&probe);
     }
     return true;
@@ -180,9 +277,18 @@ std::vector<TraceRebuilder::Probe*> TraceRebuilder::Candidates(
 void TraceRebuilder::Match(size_t reply_index, const CandidateIndex& index) {
   const CapturedReply& captured = replies_[reply_index];
   const crafter::Reply& reply = captured.reply;
+  if (captured.outbound || captured.checksum_bad) {
+    return;
+  }
   const std::vector<Probe*> candidates = Candidates(captured, index);
   if (candidates.empty()) {
-    ++counters_.num_unmatched;
+    if (reply.kind == ReplyKind::kTcpSynAck ||
+        reply.kind == ReplyKind::kTcpReset) {
+      ++counters_.num_unmatched;
+    } else {
+      --counters_.num_replies;
+      ++counters_.num_foreign;
+    }
     return;
   }
   // A partial key must name one probe; a guess could show a false hop.
@@ -241,6 +347,9 @@ std::vector<std::vector<size_t>> TraceRebuilder::Group() const {
   std::map<decltype(GroupKey({})), size_t> index_of;
   std::vector<std::vector<size_t>> groups;
   for (size_t i = 0; i < probes_.size(); ++i) {
+    if (probes_[i].inbound) {
+      continue;
+    }
     const auto [it, added] =
         index_of.emplace(GroupKey(probes_[i].probe.key), groups.size());
     if (added) {
@@ -348,6 +457,7 @@ std::vector<RebuiltTrace> TraceRebuilder::Rebuild() {
     probe.replied = false;
     probe.reassembly_timeout.reset();
   }
+  SortByDirection(TracingHosts());
   counters_.num_unmatched = 0;
   counters_.num_duplicate = 0;
   counters_.num_late = 0;
@@ -357,7 +467,9 @@ std::vector<RebuiltTrace> TraceRebuilder::Rebuild() {
   CandidateIndex candidates;
   candidates.reserve(probes_.size());
   for (size_t i = 0; i < probes_.size(); ++i) {
-    candidates[CandidateKey(probes_[i].probe.key)].push_back(i);
+    if (!probes_[i].inbound) {
+      candidates[CandidateKey(probes_[i].probe.key)].push_back(i);
+    }
   }
   for (size_t i = 0; i < replies_.size(); ++i) {
     Match(i, candidates);

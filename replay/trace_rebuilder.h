@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <tuple>
@@ -61,15 +62,34 @@ struct RebuildOptions {
 };
 
 // What did not become part of a trace, counted over the whole capture.
+// Every count but num_datagrams is set by TraceRebuilder::Rebuild.
 struct RebuildCounters {
   uint64_t num_datagrams = 0;
+  // Probes the tracing host sent (TraceRebuilder::Rebuild says which
+  // host that is), and among them those whose checksum field is wrong or
+  // left to the NIC (crafter::ProbeChecksumState).
   uint64_t num_probes = 0;
+  uint64_t num_probe_checksum_wrong = 0;
+  uint64_t num_probe_checksum_offloaded = 0;
+  // Replies that arrived at the tracing host (ICMP errors, Echo Replies,
+  // SYN-ACKs and RSTs) naming a probe of the capture, and complete ones
+  // whose checksum failed.
   uint64_t num_replies = 0;
-  // IPv4 that is neither a probe nor a reply (other programs' traffic).
+  // IPv4 that is neither a probe nor a reply: other programs' traffic
+  // (a UDP datagram or SYN that arrives at the tracing host among it),
+  // later fragments, and what the tracing host sends that cannot be a
+  // probe (its Echo Replies, its RSTs).
   uint64_t num_other = 0;
-  // A reply whose quoted key equals no probe in the capture, or whose
+  // Ignored as foreign ICMP: ICMP that arrived for no probe of the
+  // capture. An ICMP reply whose quoted or mirrored key equals no captured
+  // probe (another program's ping, a port unreachable for another
+  // program's datagram), and an Echo Request addressed to the tracing
+  // host, which is never a probe of its traces and never a response.
+  // Counted apart from num_replies.
+  uint64_t num_foreign = 0;
+  // A TCP reply whose key equals no captured probe, and a reply whose
   // partial key (Reply::quoted_later_fragment, quote_truncated) fits more
-  // than one.
+  // than one probe.
   uint64_t num_unmatched = 0;
   // A reply to a probe already answered (a duplicate: the network or the
   // capture delivered it twice).
@@ -83,28 +103,59 @@ struct RebuildCounters {
   uint64_t num_bad_checksum = 0;
 };
 
+// A probe of the tracing host whose checksum is wrong
+// (crafter::ProbeChecksumState::kWrong): the capture record that holds
+// it, as the caller of TraceRebuilder::Add numbered it, and the field
+// found against the one that verifies.
+struct WrongProbeChecksum {
+  uint64_t record = 0;
+  crafter::ProbeKey key;
+  uint8_t ttl = 0;
+  crafter::ProbeChecksum checksum;
+};
+
+// "wrong icmp cksum ac37 (->489b)", as tcpdump -v says it.
+std::string DescribeWrongChecksum(const WrongProbeChecksum& wrong);
+
 class TraceRebuilder {
  public:
   explicit TraceRebuilder(RebuildOptions options = {}) : options_(options) {}
 
-  // Takes one IPv4 datagram (link layer removed) captured at `at`. Probes
+  // Takes one IPv4 datagram (link layer removed) captured at `at`, from
+  // capture record `record` (named in wrong_probe_checksums()). Probes
   // are what crafter::ParseProbe reads, replies what crafter::ParseReply
   // reads; anything else is counted. Copies what it keeps, not the bytes.
   // Returns what is wrong with a datagram whose IPv4 header is malformed
   // (it is neither probe nor reply), else nullopt.
   std::optional<std::string> Add(trace::TimePoint at,
-                                 std::span<const uint8_t> datagram);
+                                 std::span<const uint8_t> datagram,
+                                 uint64_t record = 0);
 
-  // Matches every reply, in time order, to the captured probe whose own
-  // fields equal the key the reply quotes or mirrors, and groups probes
-  // into traces: one per source, destination, method (and ICMP
-  // identifier), so that mtr's repeated cycles make one trace. A group is
-  // a trace when it probes at least two TTLs or a router answered it with
-  // Time Exceeded; a lone ping is not. Traces come in the order of their
-  // first probe.
+  // First tells which packets the tracing host sent: the direction of a
+  // packet decides whether it can be a probe or a reply. The tracing
+  // hosts are the sources of probe groups (below) that probe two TTLs or
+  // one below any initial TTL; when such a host also received a Time
+  // Exceeded, only hosts that did are taken, so that another host tracing
+  // towards this one stays foreign. A probe-shaped packet (an Echo
+  // Request, a UDP datagram, a SYN) from elsewhere to a tracing host is
+  // never a probe (RebuildCounters::num_foreign, num_other); a
+  // reply-shaped packet from a tracing host to elsewhere (its Echo Reply,
+  // its RST) is its own traffic, never a reply. Then matches every reply, in
+  // time order, to the captured probe whose own fields equal the key the reply
+  // quotes or mirrors, and groups probes into traces: one per source,
+  // destination, method (and ICMP identifier), so that mtr's repeated cycles
+  // make one trace. A group is a trace when it probes at least two TTLs or a
+  // router answered it with Time Exceeded; a lone ping is not. Traces come in
+  // the order of their first probe.
   std::vector<RebuiltTrace> Rebuild();
 
   const RebuildCounters& counters() const { return counters_; }
+
+  // The tracing host's probes whose checksum is wrong, in the order they
+  // were added; set by Rebuild.
+  const std::vector<WrongProbeChecksum>& wrong_probe_checksums() const {
+    return wrong_probe_checksums_;
+  }
 
  private:
   struct Probe {
@@ -117,17 +168,29 @@ class TraceRebuilder {
     // Index in replies_ of a reassembly timeout for it, if any.
     std::optional<size_t> reassembly_timeout;
     crafter::IpProtocol protocol = crafter::IpProtocol::kIcmp;
+    // Sent to the tracing host, not by it: foreign, no probe (Rebuild).
+    bool inbound = false;
   };
   // Source, destination, protocol and IP id: one fragmented datagram.
   using FragmentKey = std::tuple<uint32_t, uint32_t, uint8_t, uint16_t>;
   struct CapturedReply {
     crafter::Reply reply;
     trace::TimePoint at;
+    // A complete reply whose checksum did not verify.
+    bool checksum_bad = false;
+    // Sent by the tracing host, not to it: no reply (Rebuild).
+    bool outbound = false;
   };
+  // IPv4 addresses (as integers) of the tracing hosts.
+  using HostSet = std::set<uint32_t>;
 
   // Probe indices (in time order) by the fields every match compares.
   using CandidateIndex = std::unordered_map<uint64_t, std::vector<size_t>>;
 
+  HostSet TracingHosts() const;
+  // Sets Probe::inbound, CapturedReply::outbound and the counters that
+  // depend on them.
+  void SortByDirection(const HostSet& hosts);
   void Match(size_t reply_index, const CandidateIndex& index);
   std::vector<std::vector<size_t>> Group() const;
   RebuiltTrace Build(const std::vector<size_t>& group) const;
@@ -146,6 +209,11 @@ class TraceRebuilder {
   // data size), for the whole probe's size.
   std::map<FragmentKey, size_t> fragment_ends_;
   RebuildCounters counters_;
+  // What Add counted as neither probe nor reply.
+  uint64_t num_other_added_ = 0;
+  // Every probe with a wrong checksum, inbound or not, as Add saw them.
+  std::vector<WrongProbeChecksum> wrong_added_;
+  std::vector<WrongProbeChecksum> wrong_probe_checksums_;
 };
 
 // Whether `reply` answers `probe`: the key the reply carries equals the

@@ -125,6 +125,61 @@ TEST_F(ReplayCliTest, ReadsAVendorTagTypeWhenToldTo) {
   }
 }
 
+TEST_F(ReplayCliTest, SaysInOneStderrLineThatNoTraceWasFound) {
+  // A capture of its file header alone: valid, and empty.
+  const std::vector<uint8_t> bytes =
+      ReadFileBytes("captures/c23-offload-and-padding.pcap");
+  ASSERT_GE(bytes.size(), 24u);
+  const std::string path = dir_.File("empty.pcap");
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), 24);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"-n", path},
+        std::vector<std::string>{"-n", "-v", path}}) {
+    const CommandResult run = Replay(args);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "");
+    const std::vector<std::string> lines = Split(run.err, '\n');
+    ASSERT_EQ(lines.size(), 1u) << run.err;
+    EXPECT_THAT(lines[0], HasSubstr(path + ": no trace found in 0 records"));
+  }
+}
+
+// -v names each probe that left with a wrong checksum, as tcpdump -v
+// flags it, and counts offloaded ones apart, never as wrong.
+TEST_F(ReplayCliTest, VerboseNamesWrongProbeChecksumsAndCountsOffloadedOnes) {
+  const std::string wrong_path = "captures/c20-odd-length-wrong-checksum.pcap";
+  const CommandResult wrong = Replay({"-n", "-v", wrong_path});
+  EXPECT_EQ(wrong.exit_code, 0) << wrong.err;
+  EXPECT_THAT(wrong.err, HasSubstr("2 probes (2 wrong checksum, 0 unverified "
+                                   "(offloaded))"));
+  EXPECT_THAT(wrong.err,
+              HasSubstr(wrong_path + ", record 1: probe 192.0.2.10 > "
+                                     "203.0.113.5 TTL 4: wrong icmp cksum "
+                                     "ac37 (->489b)\n"));
+  EXPECT_THAT(wrong.err,
+              HasSubstr(wrong_path + ", record 2: probe 192.0.2.10 > "
+                                     "203.0.113.5 TTL 4: wrong icmp cksum "
+                                     "ac9a (->489a)\n"));
+  // Without -v stdout alone, the hop lines.
+  const CommandResult quiet = Replay({"-n", wrong_path});
+  EXPECT_EQ(quiet.err, "");
+
+  for (const char* name : {"captures/c23-offload-and-padding.pcap",
+                           "captures/c23-offload-udp-partial.pcap"}) {
+    const CommandResult offloaded = Replay({"-n", "-v", name});
+    EXPECT_THAT(offloaded.err,
+                HasSubstr("2 probes (0 wrong checksum, 2 unverified "
+                          "(offloaded))"))
+        << name;
+    EXPECT_THAT(offloaded.err, testing::Not(HasSubstr(" cksum "))) << name;
+  }
+
+  const CommandResult foreign =
+      Replay({"-n", "-v", "captures/c07-foreign-icmp.pcap"});
+  EXPECT_THAT(foreign.err, HasSubstr("4 ignored as foreign ICMP"));
+}
+
 TEST_F(ReplayCliTest, PrintsTracesAsHoplabTraceJsonUnderTraces) {
   const CommandResult run = Replay({"--json", "captures/udp-prohibited.pcap"});
   ASSERT_EQ(run.exit_code, 0) << run.err;

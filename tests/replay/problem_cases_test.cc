@@ -11,7 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "crafter/captured_probe.h"
 #include "crafter/icmp.h"
+#include "crafter/icmp_error.h"
+#include "crafter/probe.h"
 #include "crafter/reply.h"
 #include "replay/capture_reader.h"
 #include "replay/link_layer.h"
@@ -29,6 +32,7 @@ using testing::HasSubstr;
 struct Replayed {
   std::vector<RebuiltTrace> traces;
   RebuildCounters counters;
+  std::vector<WrongProbeChecksum> wrong_checksums;
   // Records the rebuilder called malformed, and why.
   std::vector<std::string> malformed;
   // Records of an EtherType nothing here decodes.
@@ -62,13 +66,44 @@ Replayed Replay(const std::string& name, RebuildOptions options = {},
       ++out.num_unknown;
     } else if (payload->kind == LinkPayloadKind::kNoise) {
       ++out.num_noise;
-    } else if (auto bad = rebuilder.Add(record.at, payload->datagram)) {
+    } else if (auto bad =
+                   rebuilder.Add(record.at, payload->datagram, record.number)) {
       out.malformed.push_back(*bad);
     }
   }
   out.traces = rebuilder.Rebuild();
   out.counters = rebuilder.counters();
+  out.wrong_checksums = rebuilder.wrong_probe_checksums();
   return out;
+}
+
+// The checksum of every datagram of capture `name` that crafter::ParseProbe
+// reads as a probe, in capture order.
+std::vector<crafter::ProbeChecksum> ProbeChecksums(const std::string& name) {
+  std::vector<crafter::ProbeChecksum> out;
+  auto reader = CaptureReader::Open("captures/" + name);
+  EXPECT_TRUE(reader.ok()) << reader.error().message;
+  if (!reader.ok()) {
+    return out;
+  }
+  while (true) {
+    auto next = (*reader)->Next();
+    if (!next.ok() || !next->has_value()) {
+      break;
+    }
+    auto payload = StripLinkLayer((**next).link_type, (**next).bytes, {});
+    if (payload.ok() && payload->kind == LinkPayloadKind::kIpv4) {
+      if (auto probe = crafter::ParseProbe(payload->datagram); probe.ok()) {
+        out.push_back(probe->checksum);
+      }
+    }
+  }
+  return out;
+}
+
+crafter::ProbeChecksum Checksum(crafter::ProbeChecksumState state,
+                                uint16_t found, uint16_t expected) {
+  return crafter::ProbeChecksum{state, found, expected};
 }
 
 Ipv4Address Address(const char* text) { return *Ipv4Address::Parse(text); }
@@ -127,12 +162,146 @@ TEST(ProblemCaseTest, C07ForeignIcmpIsCountedAndNeverAHop) {
   EXPECT_FALSE(trace.result.reached);
   EXPECT_EQ(trace.result.counters.num_sent, 5u);
   EXPECT_EQ(trace.result.counters.num_received, 3u);
-  // The port unreachable for DNS, the other ping's Echo Reply and the
-  // Time Exceeded for its echo quote no probe of the capture. The Echo
-  // Request carrying our id is another host's probe, answered by this
-  // host's Echo Reply: one exchange that is not a trace.
-  EXPECT_EQ(run.counters.num_unmatched, 3u);
+  // Ignored as foreign ICMP: the port unreachable for DNS, the other
+  // ping's Echo Reply and the Time Exceeded for its echo quote no probe of
+  // the capture; the Echo Request from 203.0.113.50 carrying our id
+  // arrived at the tracing host, so it is no probe and no response. This
+  // host's Echo Reply to it is its own traffic, neither probe nor reply.
+  EXPECT_EQ(run.counters.num_foreign, 4u);
+  EXPECT_EQ(run.counters.num_probes, 5u);
+  EXPECT_EQ(run.counters.num_replies, 3u);
+  EXPECT_EQ(run.counters.num_other, 1u);
+  EXPECT_EQ(run.counters.num_datagrams, 13u);
+  EXPECT_EQ(run.counters.num_unmatched, 0u);
   EXPECT_EQ(run.counters.num_duplicate, 0u);
+}
+
+// Bytes of one datagram, for the direction tests.
+using Datagram = std::vector<uint8_t>;
+
+Datagram EchoRequest(const char* from, const char* to, uint8_t ttl, uint16_t id,
+                     uint16_t sequence) {
+  crafter::ProbeSpec spec;
+  spec.source = Address(from);
+  spec.destination = Address(to);
+  spec.ttl = ttl;
+  spec.icmp_id = id;
+  spec.icmp_sequence = sequence;
+  Datagram out(spec.packet_size);
+  EXPECT_EQ(crafter::BuildProbe(spec, out), out.size());
+  return out;
+}
+
+Datagram EchoReplyTo(const Datagram& request) {
+  Datagram out(request.size());
+  EXPECT_EQ(crafter::BuildEchoReply(request, 64, 0x4242, out), out.size());
+  return out;
+}
+
+Datagram TimeExceededFor(const Datagram& probe, const char* router) {
+  crafter::IcmpErrorSpec spec;
+  spec.source = Address(router);
+  spec.destination = Address("192.0.2.10");
+  spec.offending = probe;
+  Datagram out(crafter::kRfc1812MaxErrorSize);
+  out.resize(crafter::BuildIcmpError(spec, out));
+  EXPECT_FALSE(out.empty());
+  return out;
+}
+
+// The rule behind c07: the direction of a packet decides whether it can
+// be a probe. 192.0.2.10 traces 203.0.113.5 (routers answer TTL 1 and 2);
+// Echo Requests that arrive at it, with any identifier (its own trace's
+// too) and any TTL, even a run of them with rising TTLs from a host that
+// traces towards it, are foreign: no probe, no response, no trace. Its
+// own Echo Replies to them are no probes and no replies either.
+TEST(ProblemCaseTest, AnEchoRequestArrivingAtTheTracingHostIsNeverAProbe) {
+  const Datagram first = EchoRequest("192.0.2.10", "203.0.113.5", 1, 0x1a2b, 1);
+  const Datagram second =
+      EchoRequest("192.0.2.10", "203.0.113.5", 2, 0x1a2b, 2);
+  struct Inbound {
+    const char* from;
+    uint8_t ttl;
+    uint16_t id;
+    uint16_t sequence;
+  };
+  const std::vector<Inbound> inbound = {
+      {"203.0.113.50", 52, 0x1a2b, 1},  // Our id and a sequence we sent.
+      {"203.0.113.50", 52, 0x1a2b, 2},
+      {"203.0.113.5", 60, 0x1a2b, 3},  // From our target, our id.
+      {"203.0.113.51", 64, 0x0000, 0},
+      {"203.0.113.51", 128, 0xffff, 0xffff},
+      {"198.51.100.7", 1, 0x7777, 1},  // A trace towards us: TTL 1, 2, 3.
+      {"198.51.100.7", 2, 0x7777, 2},
+      {"198.51.100.7", 3, 0x7777, 3},
+  };
+  TraceRebuilder rebuilder;
+  trace::TimePoint at;
+  const auto add = [&](const Datagram& datagram) {
+    at += std::chrono::milliseconds(10);
+    EXPECT_FALSE(rebuilder.Add(at, datagram).has_value());
+  };
+  add(first);
+  add(TimeExceededFor(first, "192.0.2.1"));
+  for (const Inbound& in : inbound) {
+    const Datagram request =
+        EchoRequest(in.from, "192.0.2.10", in.ttl, in.id, in.sequence);
+    add(request);
+    add(EchoReplyTo(request));
+  }
+  add(second);
+  add(TimeExceededFor(second, "192.0.2.2"));
+
+  const std::vector<RebuiltTrace> traces = rebuilder.Rebuild();
+  ASSERT_EQ(traces.size(), 1u);
+  EXPECT_EQ(traces[0].source, Address("192.0.2.10"));
+  EXPECT_THAT(Probes(traces[0]),
+              testing::ElementsAre("1 192.0.2.1", "2 192.0.2.2"));
+  const RebuildCounters& counters = rebuilder.counters();
+  EXPECT_EQ(counters.num_probes, 2u);
+  EXPECT_EQ(counters.num_replies, 2u);
+  EXPECT_EQ(counters.num_foreign, inbound.size());
+  EXPECT_EQ(counters.num_other, inbound.size());
+  EXPECT_EQ(counters.num_unmatched, 0u);
+  EXPECT_EQ(counters.num_duplicate, 0u);
+}
+
+// Without a Time Exceeded to tell which host traces, the sources of
+// probes that look like a trace are the tracing hosts: an Echo Request
+// from elsewhere to one is still foreign, and one between two tracing
+// hosts keeps its shape.
+TEST(ProblemCaseTest, WithoutRouterRepliesTheSourcesOfTracesDecideDirection) {
+  TraceRebuilder rebuilder;
+  trace::TimePoint at;
+  const auto add = [&](const Datagram& datagram) {
+    at += std::chrono::milliseconds(10);
+    EXPECT_FALSE(rebuilder.Add(at, datagram).has_value());
+  };
+  for (uint8_t ttl = 1; ttl <= 3; ++ttl) {
+    add(EchoRequest("192.0.2.10", "203.0.113.5", ttl, 0x0101, ttl));
+  }
+  const Datagram request =
+      EchoRequest("203.0.113.50", "192.0.2.10", 52, 0x0101, 2);
+  add(request);
+  add(EchoReplyTo(request));
+  // A UDP datagram arriving at the host (a DNS answer) is no probe
+  // either; it is other traffic, not ICMP.
+  crafter::ProbeSpec dns;
+  dns.method = crafter::ProbeMethod::kUdp;
+  dns.source = Address("203.0.113.53");
+  dns.destination = Address("192.0.2.10");
+  dns.ttl = 57;
+  dns.source_port = 53;
+  dns.destination_port = 51515;
+  Datagram answer(dns.packet_size);
+  ASSERT_EQ(crafter::BuildProbe(dns, answer), answer.size());
+  add(answer);
+  const std::vector<RebuiltTrace> traces = rebuilder.Rebuild();
+  ASSERT_EQ(traces.size(), 1u);
+  EXPECT_THAT(Probes(traces[0]), testing::ElementsAre("1 *", "2 *", "3 *"));
+  EXPECT_EQ(rebuilder.counters().num_probes, 3u);
+  EXPECT_EQ(rebuilder.counters().num_foreign, 1u);
+  EXPECT_EQ(rebuilder.counters().num_other, 2u);
 }
 
 TEST(ProblemCaseTest, C08DuplicateIsCountedApartAndALateReplyIsNoAnswer) {
@@ -216,8 +385,12 @@ TEST(ProblemCaseTest, C09EveryTcpReplyShapeEndsAtTheTarget) {
   const Replayed run = Replay("c09-tcp-syn-ack.pcap");
   EXPECT_EQ(run.traces[0].max_ttl, 10);
   EXPECT_EQ(run.counters.num_probes, 3u);
-  EXPECT_EQ(run.counters.num_replies, 5u);
-  EXPECT_EQ(run.counters.num_unmatched, 2u);  // The host's two RSTs.
+  // The host's two RSTs are its own traffic: sent by the tracing host,
+  // they are no replies.
+  EXPECT_EQ(run.counters.num_replies, 3u);
+  EXPECT_EQ(run.counters.num_other, 2u);
+  EXPECT_EQ(run.counters.num_unmatched, 0u);
+  EXPECT_EQ(run.counters.num_foreign, 0u);
   EXPECT_EQ(run.counters.num_duplicate, 0u);  // Each SYN-ACK its own probe.
   EXPECT_EQ(run.traces[0].result.counters.num_received, 2u);
 }
@@ -385,11 +558,34 @@ TEST(ProblemCaseTest, C20OddLengthChecksumsVerifyAndWrongOnesGetNoReply) {
   EXPECT_TRUE(odd.traces[0].result.reached);
   EXPECT_EQ(odd.traces[0].packet_size, 35);
   EXPECT_EQ(odd.counters.num_bad_checksum, 0u);
+  EXPECT_EQ(odd.counters.num_probe_checksum_wrong, 0u);
+  EXPECT_TRUE(odd.wrong_checksums.empty());
+  // The odd last byte 0x64 is the high half of the final word.
+  EXPECT_THAT(ProbeChecksums("c20-odd-length-checksum.pcap"),
+              testing::ElementsAre(Checksum(
+                  crafter::ProbeChecksumState::kCorrect, 0x489b, 0x489b)));
 
   const Replayed wrong = Replay("c20-odd-length-wrong-checksum.pcap");
   ASSERT_EQ(wrong.traces.size(), 1u);
   EXPECT_THAT(Probes(wrong.traces[0]), testing::ElementsAre("4 *", "4 *"));
   EXPECT_FALSE(wrong.traces[0].result.reached);
+  // Neither zero nor a partial sum: wrong, not offloaded. seq 1 summed
+  // the last byte as the low half, seq 2 left it out.
+  EXPECT_EQ(wrong.counters.num_probe_checksum_wrong, 2u);
+  EXPECT_EQ(wrong.counters.num_probe_checksum_offloaded, 0u);
+  ASSERT_EQ(wrong.wrong_checksums.size(), 2u);
+  EXPECT_EQ(wrong.wrong_checksums[0].record, 1u);
+  EXPECT_EQ(wrong.wrong_checksums[0].checksum,
+            Checksum(crafter::ProbeChecksumState::kWrong, 0xac37, 0x489b));
+  EXPECT_EQ(DescribeWrongChecksum(wrong.wrong_checksums[0]),
+            "wrong icmp cksum ac37 (->489b)");
+  EXPECT_EQ(wrong.wrong_checksums[1].record, 2u);
+  EXPECT_EQ(wrong.wrong_checksums[1].checksum,
+            Checksum(crafter::ProbeChecksumState::kWrong, 0xac9a, 0x489a));
+  EXPECT_EQ(DescribeWrongChecksum(wrong.wrong_checksums[1]),
+            "wrong icmp cksum ac9a (->489a)");
+  EXPECT_EQ(wrong.wrong_checksums[1].ttl, 4);
+  EXPECT_EQ(wrong.wrong_checksums[1].key.icmp_sequence, 2);
 }
 
 TEST(ProblemCaseTest, C21ChecksumsOfZeroAndAllOnesAreCorrect) {
@@ -402,7 +598,15 @@ TEST(ProblemCaseTest, C21ChecksumsOfZeroAndAllOnesAreCorrect) {
     EXPECT_TRUE(run.traces[0].result.reached);
     EXPECT_EQ(run.traces[0].packet_size, 28);
     EXPECT_EQ(run.counters.num_bad_checksum, 0u);
+    EXPECT_EQ(run.counters.num_probe_checksum_wrong, 0u);
   }
+  // ICMP's computed zero is sent as zero and is correct; UDP's is sent as
+  // 0xffff (RFC 768), and that is correct too.
+  using crafter::ProbeChecksumState::kCorrect;
+  EXPECT_THAT(ProbeChecksums("c21-icmp-checksum-zero.pcap"),
+              testing::ElementsAre(Checksum(kCorrect, 0x0000, 0x0000)));
+  EXPECT_THAT(ProbeChecksums("c21-udp-checksum-ffff.pcap"),
+              testing::ElementsAre(Checksum(kCorrect, 0xffff, 0xffff)));
 }
 
 TEST(ProblemCaseTest, C21ATotalLengthBelowTheHeaderIsMalformedNotAProbe) {
@@ -480,7 +684,19 @@ TEST(ProblemCaseTest, C23OffloadedProbeChecksumsStillMatchTheirQuotes) {
     EXPECT_EQ(run.counters.num_probes, 2u);
     EXPECT_EQ(run.counters.num_bad_checksum, 0u);
     EXPECT_EQ(run.counters.num_unmatched, 0u);
+    // Offloaded, not wrong: nothing is reported as a wrong checksum.
+    EXPECT_EQ(run.counters.num_probe_checksum_offloaded, 2u);
+    EXPECT_EQ(run.counters.num_probe_checksum_wrong, 0u);
+    EXPECT_TRUE(run.wrong_checksums.empty());
   }
+  // The README's real values are what the quotes carry.
+  using crafter::ProbeChecksumState::kOffloaded;
+  EXPECT_THAT(ProbeChecksums("c23-offload-and-padding.pcap"),
+              testing::ElementsAre(Checksum(kOffloaded, 0x0000, 0x3536),
+                                   Checksum(kOffloaded, 0x0000, 0x3535)));
+  EXPECT_THAT(ProbeChecksums("c23-offload-udp-partial.pcap"),
+              testing::ElementsAre(Checksum(kOffloaded, 0xfe49, 0xdebe),
+                                   Checksum(kOffloaded, 0xfe49, 0xdebd)));
 }
 
 TEST(ProblemCaseTest, C23ATrailingFcsIsNeitherSummedNorAnExtension) {
