@@ -39,24 +39,67 @@ struct ReadSummary {
   std::optional<std::string> broken;
 };
 
+// Why `value` cannot be a tag type, or nullptr when it can.
+const char* NotATagType(unsigned long value) {
+  // IEEE 802.3: values up to 1500 (0x05dc) are frame lengths, and
+  // 0x0600 is the first EtherType.
+  if (value < 0x0600) {
+    return "is a frame length, not an EtherType (EtherTypes start at "
+           "0x0600)";
+  }
+  // A tag type equal to the EtherType of the traffic itself would take
+  // every such frame for a tag and lose every trace.
+  switch (value) {
+    case 0x0800:
+      return "is IPv4's EtherType, not a tag's: reading it as a VLAN tag "
+             "would lose every trace";
+    case 0x0806:
+      return "is ARP's EtherType, not a tag's";
+    case 0x86dd:
+      return "is IPv6's EtherType, not a tag's";
+  }
+  return nullptr;
+}
+
+// --tag-type values are hexadecimal, with or without 0x, as tcpdump and
+// Wireshark write EtherTypes: 8200 is 0x8200.
 Result<std::vector<uint16_t>> ParseTagTypes(
     const std::vector<std::string>& typed) {
   std::vector<uint16_t> types;
   for (const std::string& text : typed) {
     size_t end = 0;
     unsigned long value = 0;
+    const bool signed_text =
+        !text.empty() && (text[0] == '-' || text[0] == '+');
     try {
-      value = std::stoul(text, &end, 0);
+      value = std::stoul(text, &end, 16);
     } catch (const std::exception&) {
       end = 0;
     }
-    if (end != text.size() || value < 0x0600 || value > 0xffff) {
+    if (signed_text || end == 0 || end != text.size() || value > 0xffff) {
       return Error{"--tag-type " + text +
-                   ": expected an EtherType such as 0x8200 (0x0600..0xffff)"};
+                   ": expected a hexadecimal EtherType such as 0x8200 or "
+                   "8200 (0x0600..0xffff)"};
+    }
+    if (const char* what = NotATagType(value)) {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "0x%04lx", value);
+      return Error{"--tag-type " + text + ": " + hex + " " + what};
     }
     types.push_back(static_cast<uint16_t>(value));
   }
   return types;
+}
+
+// How messages name the capture: its path, or "stdin" for `-`.
+std::string CaptureName(const std::string& path) {
+  return path == "-" ? "stdin" : path;
+}
+
+// How the trace header names the capture: its file name, or "stdin".
+std::string CaptureFileName(const std::string& path) {
+  return path == "-" ? CaptureName(path)
+                     : std::filesystem::path(path).filename().string();
 }
 
 void ReportBadRecord(const std::string& path,
@@ -276,7 +319,9 @@ std::string TraceArguments(const trace::TraceOptions& options) {
 int WriteTopology(const ReplayCommandOptions& options,
                   const replay::RebuiltTrace& rebuilt, size_t number,
                   bool several) {
-  std::string name = std::filesystem::path(options.path).stem().string();
+  std::string name = options.path == "-"
+                         ? CaptureName(options.path)
+                         : std::filesystem::path(options.path).stem().string();
   if (several) {
     name += "-" + std::to_string(number);
   }
@@ -286,9 +331,8 @@ int WriteTopology(const ReplayCommandOptions& options,
                               " " + TraceArguments(built.options);
   std::string comment =
       "Written by hoplab replay --topology from " +
-      std::filesystem::path(options.path).filename().string() + ", trace " +
-      std::to_string(number) + " (" +
-      std::string(crafter::ProbeMethodName(rebuilt.method)) + " to " +
+      CaptureFileName(options.path) + ", trace " + std::to_string(number) +
+      " (" + std::string(crafter::ProbeMethodName(rebuilt.method)) + " to " +
       rebuilt.destination.ToString() + ").\nRe-run it with:\n  " + command +
       "\nRouter rT stands at TTL T; rTa, rTb, ... share TTL T behind a "
       "per-packet\nbalancer whose branches repeat in the captured order. "
@@ -328,15 +372,19 @@ CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions& options) {
       "replay",
       "Rebuild the traces a pcap or pcapng capture holds and print them as "
       "hoplab trace does.");
-  command->add_option("file", options.path, "pcap or pcapng capture file")
+  command
+      ->add_option("file", options.path,
+                   "pcap or pcapng capture file; - reads standard input")
       ->required();
   command->add_flag("-n", options.numeric,
                     "Print addresses only; no reverse names");
   command->add_flag("--json", options.json,
                     "Print {\"traces\": [...]}, each as hoplab trace --json");
   command->add_option("--tag-type", options.tag_types,
-                      "Also read this EtherType as a VLAN tag (e.g. 0x8200); "
-                      "repeatable");
+                      "Also read this EtherType, in hexadecimal as tcpdump "
+                      "prints it (8200 or 0x8200), as a VLAN tag; "
+                      "repeatable. IPv4, ARP, IPv6 and values below 0x0600 "
+                      "are refused");
   command->add_option("--trace", options.trace_number,
                       "Only the Nth trace of the capture (from 1), printed "
                       "and written with --topology");
@@ -375,7 +423,7 @@ int RunReplayCommand(const ReplayCommandOptions& options) {
   }
 
   replay::TraceRebuilder rebuilder;
-  const std::string& name = options.path;
+  const std::string name = CaptureName(options.path);
   const ReadSummary summary =
       ReadCapture(name, **reader, link_options, rebuilder);
   std::vector<replay::RebuiltTrace> traces = rebuilder.Rebuild();
@@ -400,8 +448,7 @@ int RunReplayCommand(const ReplayCommandOptions& options) {
               << "\n";
     return 2;
   }
-  const std::string network =
-      std::filesystem::path(options.path).filename().string() + " (capture)";
+  const std::string network = CaptureFileName(options.path) + " (capture)";
   PrintTraces(traces, network, options);
   std::fflush(stdout);
   PrintSummary(name, summary, rebuilder, options.verbosity, traces.size());

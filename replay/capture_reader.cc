@@ -125,7 +125,7 @@ std::string CannotOpen(const std::string& path, int error) {
 // read whole, then decoded from memory.
 Result<std::unique_ptr<CaptureReader>> OpenStream(const std::string& path) {
   const bool from_stdin = path == "-";
-  const std::string name = from_stdin ? "standard input" : path;
+  const std::string name = from_stdin ? "stdin" : path;
   std::FILE* file = from_stdin ? stdin : std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
     return Error{CannotOpen(path, errno)};

@@ -125,6 +125,62 @@ TEST_F(ReplayCliTest, ReadsAVendorTagTypeWhenToldTo) {
   }
 }
 
+// tcpdump prints EtherTypes in hexadecimal: 8200 is 0x8200.
+TEST_F(ReplayCliTest, ReadsATagTypeWithoutItsPrefixAsHexadecimal) {
+  const CommandResult with_prefix =
+      Replay({"-n", "--tag-type", "0x8200", "captures/c25-qinq-8200.pcap"});
+  const CommandResult bare =
+      Replay({"-n", "--tag-type", "8200", "captures/c25-qinq-8200.pcap"});
+  EXPECT_EQ(bare.exit_code, 0) << bare.err;
+  EXPECT_NE(bare.out, "");
+  EXPECT_EQ(bare.out, with_prefix.out);
+}
+
+// A tag type that every datagram's own EtherType (or a frame length)
+// would match loses every trace: refused, status 2, nothing printed.
+TEST_F(ReplayCliTest, RefusesATagTypeThatNamesIpArpIpv6OrALength) {
+  const struct {
+    const char* value;
+    const char* says;
+  } refused[] = {
+      {"0x0800", "0x0800 is IPv4's EtherType"},
+      {"800", "0x0800 is IPv4's EtherType"},
+      {"0x0806", "0x0806 is ARP's EtherType"},
+      {"0x86DD", "0x86dd is IPv6's EtherType"},
+      {"0x05dc", "0x05dc is a frame length"},
+      {"0", "0x0000 is a frame length"},
+      {"0x10000", "expected a hexadecimal EtherType"},
+      {"-8200", "expected a hexadecimal EtherType"},
+      {"0x", "expected a hexadecimal EtherType"},
+      {"82zz", "expected a hexadecimal EtherType"},
+  };
+  for (const auto& tag : refused) {
+    const CommandResult run =
+        Replay({"-n", "--tag-type", tag.value, "captures/c25-qinq-9100.pcap"});
+    EXPECT_EQ(run.exit_code, 2) << tag.value;
+    EXPECT_EQ(run.out, "") << tag.value;
+    EXPECT_THAT(run.err,
+                HasSubstr(std::string("--tag-type ") + tag.value + ": "))
+        << tag.value;
+    EXPECT_THAT(run.err, HasSubstr(tag.says)) << tag.value;
+  }
+}
+
+TEST_F(ReplayCliTest, NamesStandardInputStdinInTheHeader) {
+  const CommandResult run = integration::RunCommand(
+      {"sh", "-c", "exec \"$0\" replay -n - < captures/c25-qinq-9100.pcap",
+       binary_});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<std::string> got = Split(run.out, '\n');
+  const std::vector<std::string> want =
+      Split(ReadText("captures/c25-qinq-9100.expected"), '\n');
+  ASSERT_EQ(got.size(), want.size()) << run.out;
+  EXPECT_THAT(got[0], HasSubstr(", stdin (capture) network"));
+  for (size_t i = 1; i < got.size(); ++i) {
+    EXPECT_EQ(got[i], want[i]);
+  }
+}
+
 TEST_F(ReplayCliTest, SaysInOneStderrLineThatNoTraceWasFound) {
   // A capture of its file header alone: valid, and empty.
   const std::vector<uint8_t> bytes =
