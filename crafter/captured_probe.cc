@@ -46,6 +46,18 @@ ProbeChecksum JudgeChecksum(std::span<const uint8_t> transport,
   return checksum;
 }
 
+// JudgeChecksum for UDP or TCP, over the pseudo-header of the probe's
+// addresses and the length of `transport`.
+ProbeChecksum JudgeWithPseudoHeader(std::span<const uint8_t> transport,
+                                    size_t field_offset, const ProbeKey& key,
+                                    IpProtocol protocol) {
+  return JudgeChecksum(
+      transport, field_offset,
+      Ipv4PseudoHeaderSum(key.source, key.destination, protocol,
+                          static_cast<uint16_t>(transport.size())),
+      protocol == IpProtocol::kUdp);
+}
+
 Result<CapturedProbe, ParseError> ParseIcmpProbe(std::span<const uint8_t> bytes,
                                                  size_t at, bool complete,
                                                  CapturedProbe probe) {
@@ -77,12 +89,8 @@ Result<CapturedProbe, ParseError> ParseUdpProbe(std::span<const uint8_t> bytes,
   probe.key.destination_port = udp->destination_port;
   probe.key.udp_checksum = udp->checksum;
   if (complete) {
-    probe.checksum = JudgeChecksum(
-        bytes, kUdpChecksumOffset,
-        Ipv4PseudoHeaderSum(probe.key.source, probe.key.destination,
-                            IpProtocol::kUdp,
-                            static_cast<uint16_t>(bytes.size())),
-        true);
+    probe.checksum = JudgeWithPseudoHeader(bytes, kUdpChecksumOffset, probe.key,
+                                           IpProtocol::kUdp);
   }
   return probe;
 }
@@ -103,12 +111,8 @@ Result<CapturedProbe, ParseError> ParseTcpProbe(std::span<const uint8_t> bytes,
   probe.key.destination_port = tcp->destination_port;
   probe.key.tcp_sequence = tcp->sequence;
   if (complete) {
-    probe.checksum = JudgeChecksum(
-        bytes, kTcpChecksumOffset,
-        Ipv4PseudoHeaderSum(probe.key.source, probe.key.destination,
-                            IpProtocol::kTcp,
-                            static_cast<uint16_t>(bytes.size())),
-        false);
+    probe.checksum = JudgeWithPseudoHeader(bytes, kTcpChecksumOffset, probe.key,
+                                           IpProtocol::kTcp);
   }
   if (bytes.size() > tcp->header_size()) {
     probe.tcp_payload_size =

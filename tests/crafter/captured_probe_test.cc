@@ -89,6 +89,24 @@ uint16_t PartialSum(const ProbeSpec& spec) {
       Ipv4PseudoHeaderSum(spec.source, spec.destination, protocol, length)));
 }
 
+// One probe of `shape` as built, with where its checksum field lies and
+// the value the builder put there.
+struct BuiltProbe {
+  ProbeSpec spec;
+  std::vector<uint8_t> datagram;
+  size_t offset = 0;
+  uint16_t sent = 0;
+};
+
+BuiltProbe BuildShape(const Shape& shape) {
+  BuiltProbe built;
+  built.spec = SpecOf(shape);
+  built.datagram = Build(built.spec);
+  built.offset = ChecksumOffset(shape.method);
+  built.sent = LoadU16(built.datagram, built.offset);
+  return built;
+}
+
 ProbeChecksum ChecksumWith(std::vector<uint8_t> datagram, size_t offset,
                            uint16_t field) {
   StoreU16(datagram, offset, field);
@@ -100,9 +118,9 @@ ProbeChecksum ChecksumWith(std::vector<uint8_t> datagram, size_t offset,
 TEST(CapturedProbeTest, EveryProbeKindAndLengthAsBuiltIsCorrect) {
   for (const Shape& shape : kShapes) {
     SCOPED_TRACE(shape.name);
-    const std::vector<uint8_t> datagram = Build(SpecOf(shape));
-    const uint16_t sent = LoadU16(datagram, ChecksumOffset(shape.method));
-    auto probe = ParseProbe(datagram);
+    const BuiltProbe built = BuildShape(shape);
+    const uint16_t sent = built.sent;
+    auto probe = ParseProbe(built.datagram);
     ASSERT_TRUE(probe.ok()) << probe.error();
     EXPECT_EQ(probe->checksum,
               (ProbeChecksum{ProbeChecksumState::kCorrect, sent, sent}));
@@ -112,10 +130,7 @@ TEST(CapturedProbeTest, EveryProbeKindAndLengthAsBuiltIsCorrect) {
 TEST(CapturedProbeTest, AWrongFieldIsWrongWithTheValueThatVerifies) {
   for (const Shape& shape : kShapes) {
     SCOPED_TRACE(shape.name);
-    const ProbeSpec spec = SpecOf(shape);
-    const std::vector<uint8_t> datagram = Build(spec);
-    const size_t offset = ChecksumOffset(shape.method);
-    const uint16_t sent = LoadU16(datagram, offset);
+    const auto [spec, datagram, offset, sent] = BuildShape(shape);
     // One bit off, the bytes swapped (a byte-order slip), and a field
     // that sums an odd last byte as the low half of its word instead of
     // the high one (c20's 0xac37 for 0x489b).
@@ -166,10 +181,7 @@ TEST(CapturedProbeTest, C20OddLengthWrongValuesAreWrongNotOffloaded) {
 TEST(CapturedProbeTest, AFieldLeftToTheNicIsOffloadedExceptUdpZero) {
   for (const Shape& shape : kShapes) {
     SCOPED_TRACE(shape.name);
-    const ProbeSpec spec = SpecOf(shape);
-    const std::vector<uint8_t> datagram = Build(spec);
-    const size_t offset = ChecksumOffset(shape.method);
-    const uint16_t sent = LoadU16(datagram, offset);
+    const auto [spec, datagram, offset, sent] = BuildShape(shape);
     // RFC 768: a zero UDP field says no checksum was computed.
     EXPECT_EQ(ChecksumWith(datagram, offset, 0),
               (ProbeChecksum{shape.method == ProbeMethod::kUdp
