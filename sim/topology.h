@@ -128,6 +128,20 @@ struct Firewall {
   bool before_ttl = false;
 };
 
+// What a router sends instead of Time Exceeded for a datagram whose TTL
+// expires at it. RFC 1812 §5.3.1 asks for Time Exceeded; some routers and
+// middleboxes answer expiring probes with a Destination Unreachable
+// instead (cases/c11-bogus-frag-needed.pcap: Fragmentation Needed naming
+// MTU 9000 for a 60-byte probe), while forwarding datagrams with TTL left
+// as any router does.
+struct ExpiryUnreachable {
+  // The Destination Unreachable code (RFC 792, RFC 1812 §5.2.7.1).
+  uint8_t code = 0;
+  // Fragmentation Needed (code 4) only: the next-hop MTU (RFC 1191 §4);
+  // 0 as routers older than RFC 1191 send it.
+  uint16_t next_hop_mtu = 0;
+};
+
 // Source NAT at a router (RFC 3022 NAPT): datagrams from the host leave
 // with `address` as source and the port (or ICMP identifier) moved by
 // `port_offset`; what comes back is translated back, including the header
@@ -150,6 +164,9 @@ struct Router {
   std::optional<Mpls> mpls;
   std::optional<Firewall> firewall;
   std::optional<Nat> nat;
+  // The `ttl_expired` key: unset for Time Exceeded (RFC 1812 §5.3.1).
+  // A uniform MPLS tunnel's expiring label TTL still gets Time Exceeded.
+  std::optional<ExpiryUnreachable> expiry_unreachable;
 };
 
 // Load balancing between the branches of a stage of a route.

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <utility>
 
+#include "crafter/icmp.h"
 #include "crafter/icmp_error.h"
 
 namespace hoplab::sim {
@@ -451,6 +452,46 @@ void ReadFirewall(Loader& loader, const YAML::Node& node,
   }
 }
 
+// ttl_expired: {reply: time-exceeded or unreachable, code: C, mtu: M}.
+// `code` is required with (and only with) reply: unreachable, `mtu` only
+// with code frag-needed.
+void ReadTtlExpired(Loader& loader, const YAML::Node& node,
+                    const std::string& path,
+                    std::optional<ExpiryUnreachable>& expiry) {
+  if (!loader.CheckMap(node, path, {"reply", "code", "mtu"})) {
+    return;
+  }
+  const bool unreachable =
+      loader.Choice(node["reply"], path + ".reply",
+                    {"time-exceeded", "unreachable"}, 0) == 1;
+  if (!unreachable) {
+    for (const char* key : {"code", "mtu"}) {
+      if (node[key].IsDefined()) {
+        loader.Fail(node[key], Loader::Join(path, key),
+                    "expected only with reply: unreachable");
+      }
+    }
+    return;
+  }
+  if (!node["code"].IsDefined()) {
+    loader.Fail(node, path + ".code",
+                "missing (reply: unreachable needs a Destination "
+                "Unreachable code)");
+    return;
+  }
+  ExpiryUnreachable& reply = expiry.emplace();
+  reply.code = UnreachableCode(loader, node["code"], path + ".code");
+  if (node["mtu"].IsDefined()) {
+    // RFC 1191 §4: the MTU field belongs to Fragmentation Needed alone.
+    if (reply.code != uint8_t(crafter::UnreachableCode::kFragmentationNeeded)) {
+      loader.Fail(node["mtu"], path + ".mtu",
+                  "expected only with code frag-needed (4)");
+    }
+    reply.next_hop_mtu = static_cast<uint16_t>(
+        loader.Unsigned(node["mtu"], path + ".mtu", 65535, 0));
+  }
+}
+
 void ReadNat(Loader& loader, const YAML::Node& node, const std::string& path,
              Nat& nat) {
   if (!loader.CheckMap(node, path,
@@ -468,7 +509,7 @@ void ReadRouter(Loader& loader, const YAML::Node& node, const std::string& path,
                 Marks& marks, Router& router) {
   if (!loader.CheckMap(node, path,
                        {"id", "address", "reverse_name", "interfaces",
-                        "reply_from", "mpls", "firewall", "nat"},
+                        "reply_from", "mpls", "firewall", "nat", "ttl_expired"},
                        kBehaviourKeys)) {
     return;
   }
@@ -509,6 +550,10 @@ void ReadRouter(Loader& loader, const YAML::Node& node, const std::string& path,
   }
   if (node["nat"].IsDefined()) {
     ReadNat(loader, node["nat"], path + ".nat", router.nat.emplace());
+  }
+  if (node["ttl_expired"].IsDefined()) {
+    ReadTtlExpired(loader, node["ttl_expired"], path + ".ttl_expired",
+                   router.expiry_unreachable);
   }
 }
 

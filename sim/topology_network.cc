@@ -330,11 +330,7 @@ std::optional<TopologyNetwork::Answer> TopologyNetwork::Forward() {
       return reject();
     }
     if (!DecrementTtl(in_flight_)) {
-      return answer(i,
-                    BuildTimeExceeded(router->behaviour.profile,
-                                      ReplySourceOf(*router, previous),
-                                      NextIpId(router->address), in_flight_),
-                    true);
+      return answer(i, ExpiryAnswer(*router, previous), true);
     }
     if (firewall != nullptr) {
       return reject();
@@ -346,6 +342,21 @@ std::optional<TopologyNetwork::Answer> TopologyNetwork::Forward() {
     previous = step.node;
   }
   return std::nullopt;
+}
+
+std::vector<uint8_t> TopologyNetwork::ExpiryAnswer(const Router& router,
+                                                   size_t previous) {
+  const Ipv4Address from = ReplySourceOf(router, previous);
+  if (!router.expiry_unreachable.has_value()) {
+    return BuildTimeExceeded(router.behaviour.profile, from,
+                             NextIpId(router.address), in_flight_);
+  }
+  // The router's `ttl_expired`: a Destination Unreachable quoting the
+  // datagram as it arrived, as Time Exceeded would (ExpiryUnreachable).
+  const ExpiryUnreachable& reply = *router.expiry_unreachable;
+  return BuildUnreachable(router.behaviour.profile, from,
+                          NextIpId(router.address), reply.code,
+                          reply.next_hop_mtu, in_flight_);
 }
 
 std::vector<uint8_t> TopologyNetwork::TargetAnswer(const Target& target,

@@ -68,6 +68,10 @@ class TopologyNetwork final : public Network, public trace::NameResolver {
   bool Cross(size_t a, size_t b, trace::Duration& elapsed);
   // Walks the path forward; returns the answer, if any node gives one.
   std::optional<Answer> Forward();
+  // What `router` sends for the datagram in flight expiring at it, having
+  // come from node `previous`: Time Exceeded, or its `ttl_expired`
+  // Destination Unreachable.
+  std::vector<uint8_t> ExpiryAnswer(const Router& router, size_t previous);
   std::vector<uint8_t> TargetAnswer(const Target& target, uint8_t arrived_ttl);
   // Whether `firewall` applies to the datagram in flight (its protocol).
   bool Filters(const Firewall& firewall) const;

@@ -202,6 +202,15 @@ Fields RouterFields(const Router& router) {
     }
     fields.emplace_back("nat", FlowMap(nat));
   }
+  if (router.expiry_unreachable.has_value()) {
+    const ExpiryUnreachable& expiry = *router.expiry_unreachable;
+    Fields reply = {{"reply", "unreachable"},
+                    {"code", std::to_string(expiry.code)}};
+    if (expiry.next_hop_mtu != 0) {
+      reply.emplace_back("mtu", std::to_string(expiry.next_hop_mtu));
+    }
+    fields.emplace_back("ttl_expired", FlowMap(reply));
+  }
   return fields;
 }
 

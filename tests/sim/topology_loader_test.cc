@@ -147,6 +147,46 @@ targets:
   EXPECT_EQ(t.route[1].branches.size(), 2u);
 }
 
+TEST(TopologyLoaderTest, ReadsWhatARouterSendsWhenATtlExpiresThere) {
+  auto topology = ParseTopology(R"(
+routers:
+  - {id: a, address: 192.0.2.1}
+  - {id: b, address: 192.0.2.2, ttl_expired: {reply: time-exceeded}}
+  - id: c
+    address: 192.0.2.3
+    ttl_expired: {reply: unreachable, code: frag-needed, mtu: 9000}
+  - {id: d, address: 192.0.2.4, ttl_expired: {reply: unreachable, code: 13}}
+  - {id: e, address: 192.0.2.5, ttl_expired: {reply: unreachable, code: 4}}
+links:
+  - {between: [host, a]}
+  - {between: [a, b]}
+  - {between: [b, c]}
+  - {between: [c, d]}
+  - {between: [d, e]}
+  - {between: [e, 203.0.113.7]}
+targets:
+  - {address: 203.0.113.7, route: [a, b, c, d, e]}
+)",
+                                "x.yaml");
+  ASSERT_TRUE(topology.ok()) << topology.error().message;
+  // Time Exceeded, by default or said outright.
+  EXPECT_FALSE(topology->routers[0].expiry_unreachable.has_value());
+  EXPECT_FALSE(topology->routers[1].expiry_unreachable.has_value());
+  const auto& c = topology->routers[2].expiry_unreachable;
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->code, 4);
+  EXPECT_EQ(c->next_hop_mtu, 9000);
+  const auto& d = topology->routers[3].expiry_unreachable;
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->code, 13);
+  EXPECT_EQ(d->next_hop_mtu, 0);
+  // Fragmentation Needed without an MTU, as before RFC 1191.
+  const auto& e = topology->routers[4].expiry_unreachable;
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->code, 4);
+  EXPECT_EQ(e->next_hop_mtu, 0);
+}
+
 // Each case: a change to kMinimal and the error it must give.
 struct BadFileCase {
   const char* name;
@@ -175,7 +215,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadFileCase{"UnknownKey", "reverse_name:", "reverse_nmae:",
                     "topology x.yaml, line 7, key routers[0].reverse_nmae: "
                     "unknown key (expected one of id, address, reverse_name, "
-                    "interfaces, reply_from, mpls, firewall, nat, profile, "
+                    "interfaces, reply_from, mpls, firewall, nat, "
+                    "ttl_expired, profile, "
                     "reply_ttl, reply_tos, quote, silent, reply_probability, "
                     "rate_limit, duplicate, duplicate_delay, reorder, "
                     "reorder_delay, return_route, reply_delay)"},
@@ -202,6 +243,41 @@ INSTANTIATE_TEST_SUITE_P(
                     "address: 192.0.2.1",
                     "topology x.yaml, line 17, key targets[0].address: "
                     "192.0.2.1 is taken by another node"},
+        BadFileCase{"TtlExpiredBadReply", "reverse_name: gw.example.test",
+                    "ttl_expired: {reply: echo}",
+                    "topology x.yaml, line 7, key routers[0].ttl_expired."
+                    "reply: expected one of time-exceeded, unreachable, got "
+                    "'echo'"},
+        BadFileCase{"TtlExpiredUnknownKey", "reverse_name: gw.example.test",
+                    "ttl_expired: {reply: unreachable, code: 4, mut: 9000}",
+                    "topology x.yaml, line 7, key routers[0].ttl_expired.mut: "
+                    "unknown key (expected one of reply, code, mtu)"},
+        BadFileCase{"TtlExpiredMissingCode", "reverse_name: gw.example.test",
+                    "ttl_expired: {reply: unreachable}",
+                    "topology x.yaml, line 7, key routers[0].ttl_expired."
+                    "code: missing (reply: unreachable needs a Destination "
+                    "Unreachable code)"},
+        BadFileCase{"TtlExpiredBadCode", "reverse_name: gw.example.test",
+                    "ttl_expired: {reply: unreachable, code: frag}",
+                    "topology x.yaml, line 7, key routers[0].ttl_expired."
+                    "code: expected a code 0..255 or one of net, host, "
+                    "protocol, port, frag-needed, source-route, "
+                    "net-prohibited, host-prohibited, admin, "
+                    "host-precedence, precedence-cutoff, got 'frag'"},
+        BadFileCase{"TtlExpiredCodeWithoutUnreachable",
+                    "reverse_name: gw.example.test",
+                    "ttl_expired: {reply: time-exceeded, code: 4}",
+                    "topology x.yaml, line 7, key routers[0].ttl_expired."
+                    "code: expected only with reply: unreachable"},
+        BadFileCase{"TtlExpiredMtuWithAnotherCode",
+                    "reverse_name: gw.example.test",
+                    "ttl_expired: {reply: unreachable, code: admin, mtu: 1400}",
+                    "topology x.yaml, line 7, key routers[0].ttl_expired.mtu: "
+                    "expected only with code frag-needed (4)"},
+        BadFileCase{"TtlExpiredMtuTooBig", "reverse_name: gw.example.test",
+                    "ttl_expired: {reply: unreachable, code: 4, mtu: 65536}",
+                    "topology x.yaml, line 7, key routers[0].ttl_expired.mtu: "
+                    "expected a whole number from 0 to 65535, got '65536'"},
         BadFileCase{"SyntaxError", "route: [gw]", "route: [gw",
                     "topology x.yaml, line 19: end of sequence flow not "
                     "found"}),

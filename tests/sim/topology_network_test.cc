@@ -100,6 +100,32 @@ std::vector<Delivery> SendOne(const Topology& topology,
   return replies;
 }
 
+// A `packet_size`-byte probe by `method` from the host to `destination`
+// with `ttl`: to port 80 by TCP, 33434 by UDP.
+crafter::ProbeSpec ProbeTo(ProbeMethod method, const char* destination,
+                           uint8_t ttl, uint16_t packet_size) {
+  crafter::ProbeSpec spec;
+  spec.method = method;
+  spec.source = Ipv4Address::FromOctets(192, 0, 2, 100);
+  spec.destination = *Ipv4Address::Parse(destination);
+  spec.ttl = ttl;
+  spec.source_port = 40000;
+  spec.destination_port = method == ProbeMethod::kTcp ? 80 : 33434;
+  spec.tcp_sequence = 0x01020304;
+  spec.packet_size = packet_size;
+  return spec;
+}
+
+// The bytes of the one reply `topology` gives `spec`; empty (and a test
+// failure) when it gives none or several.
+std::vector<uint8_t> OnlyReply(const Topology& topology,
+                               const crafter::ProbeSpec& spec) {
+  std::vector<Delivery> replies = SendOne(topology, spec);
+  EXPECT_EQ(replies.size(), 1u) << "ttl " << int(spec.ttl);
+  return replies.size() == 1 ? std::move(replies[0].bytes)
+                             : std::vector<uint8_t>{};
+}
+
 TEST(TopologyNetworkTest, ThirtyHopPathReachesItsTargetAtHopThirty) {
   const Topology topology = Load("sim/topologies/thirty-hops.yaml");
   trace::TraceOptions options = Options("203.0.113.30");
@@ -316,6 +342,111 @@ targets:
   }
 }
 
+// Routers that answer the probes expiring at them with Fragmentation
+// Needed naming an MTU the probe fits in, as in
+// cases/c11-bogus-frag-needed.pcap, and forward the rest: one with
+// Linux's profile, one with RFC 792's.
+constexpr char kBogusFragmentationNeeded[] = R"(name: bogus-frag-needed
+routers:
+  - {id: gw, address: 192.0.2.1}
+  - id: bogus
+    address: 198.51.100.30
+    ttl_expired: {reply: unreachable, code: frag-needed, mtu: 9000}
+  - id: old
+    address: 198.51.100.31
+    profile: rfc792
+    ttl_expired: {reply: unreachable, code: frag-needed, mtu: 9000}
+links:
+  - {between: [host, gw], latency: 1ms}
+  - {between: [gw, bogus], latency: 1ms}
+  - {between: [bogus, old], latency: 1ms}
+  - {between: [old, 203.0.113.5], latency: 1ms}
+targets:
+  - {address: 203.0.113.5, route: [gw, bogus, old], tcp: syn-ack}
+)";
+
+// The one reply to a 60-byte TCP SYN with `ttl` into
+// kBogusFragmentationNeeded.
+std::vector<uint8_t> AnswerToSyn(uint8_t ttl) {
+  return OnlyReply(Load(kBogusFragmentationNeeded),
+                   ProbeTo(ProbeMethod::kTcp, "203.0.113.5", ttl, 60));
+}
+
+TEST(TopologyNetworkTest, TtlExpiredUnreachableAnswersWithItsCodeAndMtu) {
+  // 60-byte SYN at TTL 2 expires at bogus (Linux profile):
+  //   IP 198.51.100.30 > 192.0.2.100: ICMP 203.0.113.5 unreachable -
+  //   need to frag (mtu 9000), length 68
+  const std::vector<uint8_t> reply = AnswerToSyn(2);
+  ASSERT_EQ(reply.size(), 20u + 8 + 60);  // RFC 1812: the whole probe.
+  // Outer header: TOS 0xc0, TTL 64 less gw on the way back, from bogus.
+  EXPECT_EQ(reply[1], 0xc0);
+  EXPECT_EQ(reply[8], 63);
+  EXPECT_EQ(Ipv4Address::FromOctets(reply[12], reply[13], reply[14], reply[15]),
+            Ipv4Address::FromOctets(198, 51, 100, 30));
+  // ICMP header (RFC 1191 §4):
+  //   03 04 cc cc 00 00 23 28   type 3, code 4, checksum, unused 0,
+  //                             next-hop MTU 9000
+  EXPECT_EQ(reply[20], 3);
+  EXPECT_EQ(reply[21], 4);
+  EXPECT_EQ(reply[24], 0x00);
+  EXPECT_EQ(reply[25], 0x00);
+  EXPECT_EQ(reply[26], 0x23);
+  EXPECT_EQ(reply[27], 0x28);
+  // The quote is the probe as it arrived: TTL 1, 60 bytes.
+  EXPECT_EQ(reply[28 + 8], 1);
+  EXPECT_EQ((reply[28 + 2] << 8) | reply[28 + 3], 60);
+
+  // libtins reads the same.
+  const Tins::IP ip(reply.data(), uint32_t(reply.size()));
+  const Tins::ICMP& icmp = ip.rfind_pdu<Tins::ICMP>();
+  EXPECT_EQ(icmp.type(), Tins::ICMP::DEST_UNREACHABLE);
+  EXPECT_EQ(icmp.code(), 4);
+  EXPECT_EQ(icmp.mtu(), 9000);
+}
+
+TEST(TopologyNetworkTest, TtlExpiredUnreachableQuotesAsItsProfileSays) {
+  // 60-byte SYN at TTL 3 expires at old (RFC 792 profile): the IP header
+  // and 8 bytes, TTL 255 less bogus and gw on the way back, TOS 0.
+  const std::vector<uint8_t> reply = AnswerToSyn(3);
+  ASSERT_EQ(reply.size(), 20u + 8 + 20 + 8);
+  EXPECT_EQ(reply[1], 0);
+  EXPECT_EQ(reply[8], 253);
+  EXPECT_EQ(reply[20], 3);
+  EXPECT_EQ(reply[21], 4);
+  EXPECT_EQ((reply[26] << 8) | reply[27], 9000);
+}
+
+TEST(TopologyNetworkTest,
+     TtlExpiredUnreachableRouterForwardsProbesWithTtlLeft) {
+  trace::TraceOptions options = Options("203.0.113.5", ProbeMethod::kTcp);
+  options.num_queries = 1;
+  const trace::TraceResult result =
+      Trace(Load(kBogusFragmentationNeeded), options);
+  // A Fragmentation Needed naming an MTU the probe fits in does not end
+  // the trace (trace/reply_outcome.h): the SYN-ACK at hop 4 does.
+  EXPECT_THAT(Hops(result), ElementsAre("192.0.2.1", "198.51.100.30!4",
+                                        "198.51.100.31!4", "203.0.113.5"));
+  EXPECT_EQ(result.hops[1].probes[0].next_hop_mtu, 9000);
+  EXPECT_TRUE(result.reached);
+  // With TTL left the probe crosses both: only the target answers it.
+  const std::vector<uint8_t> answer = AnswerToSyn(4);
+  ASSERT_GE(answer.size(), 20u + 14);
+  EXPECT_EQ(answer[9], 6);           // TCP.
+  EXPECT_EQ(answer[20 + 13], 0x12);  // SYN-ACK.
+}
+
+TEST(TopologyNetworkTest, TtlExpiredUnreachableTakesAnyCode) {
+  Topology topology = Load(kBogusFragmentationNeeded);
+  topology.routers[1].expiry_unreachable = ExpiryUnreachable{13, 0};
+  trace::TraceOptions options = Options("203.0.113.5", ProbeMethod::kTcp);
+  options.num_queries = 1;
+  options.first_ttl = 2;
+  options.max_ttl = 2;
+  const trace::TraceResult result = Trace(topology, options);
+  EXPECT_THAT(Hops(result), ElementsAre("198.51.100.30!13"));
+  EXPECT_EQ(result.hops[0].probes[0].next_hop_mtu, 0);
+}
+
 TEST(TopologyNetworkTest, BigProbeWithDontFragmentGetsFragmentationNeeded) {
   const Topology topology = Load("sim/topologies/firewall.yaml");
   trace::TraceOptions options = Options("203.0.113.73");
@@ -527,20 +658,10 @@ targets:
 // A 300-byte UDP probe with `ttl` sent into kAnswerShapes: the one reply,
 // as libtins reads it.
 Tins::IP AnswerToUdp(uint8_t ttl) {
-  crafter::ProbeSpec spec;
-  spec.method = ProbeMethod::kUdp;
-  spec.source = Ipv4Address::FromOctets(192, 0, 2, 100);
-  spec.destination = Ipv4Address::FromOctets(203, 0, 113, 1);
-  spec.ttl = ttl;
-  spec.source_port = 40000;
-  spec.destination_port = 33434;
-  spec.packet_size = 300;
-  const auto replies = SendOne(Load(kAnswerShapes), spec);
-  EXPECT_EQ(replies.size(), 1u) << "ttl " << int(ttl);
-  if (replies.empty()) {
-    return Tins::IP();
-  }
-  return Tins::IP(replies[0].bytes.data(), uint32_t(replies[0].bytes.size()));
+  const std::vector<uint8_t> reply = OnlyReply(
+      Load(kAnswerShapes), ProbeTo(ProbeMethod::kUdp, "203.0.113.1", ttl, 300));
+  return reply.empty() ? Tins::IP()
+                       : Tins::IP(reply.data(), uint32_t(reply.size()));
 }
 
 TEST(TopologyNetworkTest, LinuxProfileQuotesAllThatFitsIn576WithTos0xc0) {

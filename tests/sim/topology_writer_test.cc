@@ -102,7 +102,8 @@ routers:
      interfaces: {host: 192.0.2.2}, reply_from: primary, profile: rfc792,
      silent: false, reply_probability: 0.25, rate_limit: linux,
      duplicate: 0.5, duplicate_delay: 3us, reorder: 0.125,
-     reorder_delay: 1.5ms, reply_delay: 17ns}
+     reorder_delay: 1.5ms, reply_delay: 17ns,
+     ttl_expired: {reply: unreachable, code: admin}}
   - {id: lsr, address: 198.51.100.1, reply_from: 198.51.100.99,
      mpls: {labels: [16, 17], ttl_propagation: pipe, icmp_extensions: false},
      rate_limit: {interval: 250ms, burst: 3}, reply_ttl: 200, reply_tos: 0}
@@ -110,7 +111,8 @@ routers:
      firewall: {action: drop, code: frag-needed, mtu: 1400,
                 protocols: [icmp, tcp], stage: routing}}
   - {id: nat, address: 198.51.100.3,
-     nat: {address: 198.51.100.33, port_offset: 7, rewrite_quote: false}}
+     nat: {address: 198.51.100.33, port_offset: 7, rewrite_quote: false},
+     ttl_expired: {reply: unreachable, code: frag-needed, mtu: 9000}}
 links:
   - {between: [host, gw], latency: 1ms, jitter: 40us, loss: 0.01, mtu: 1500}
   - {between: [gw, lsr], latency: 2ms}
@@ -150,13 +152,14 @@ targets:
         "rate_limit: linux",
         "duplicate_delay: 3us",
         "reorder_delay: 1.5ms",
-        "reply_delay: 17ns",
+        "reply_delay: 17ns, ttl_expired: {reply: unreachable, code: 13}}",
         "ttl_propagation: pipe",
         "icmp_extensions: false",
         "rate_limit: {interval: 250ms, burst: 3}",
         "{action: drop, code: 4, mtu: 1400, protocols: [icmp, tcp], stage: "
         "routing}",
         "rewrite_quote: false",
+        "ttl_expired: {reply: unreachable, code: 4, mtu: 9000}",
         "jitter: 40us, loss: 0.01, mtu: 1500",
         "route: [gw, {balance: per-flow, branches: [lsr, nat]}, fw]",
         "branches: [[lsr, fw], [nat, fw]]",
