@@ -35,7 +35,11 @@ constexpr uint8_t kPortUnreachable = 3;
 enum class Role : uint8_t {
   kTimeExceeded,  // A router on the path: Time Exceeded.
   kReject,        // Destination Unreachable from a router.
-  kDestination,   // The destination's own answer.
+  // Destination Unreachable from a router at a hop before the last: the
+  // probes with more TTL went on, so the router forwards them and sends
+  // that instead of Time Exceeded (its ttl_expired).
+  kExpiryReject,
+  kDestination,  // The destination's own answer.
 };
 
 struct NodeKey {
@@ -506,12 +510,14 @@ void Builder::FillStage(StageModel& stage, const trace::Hop& hop) {
     const trace::ProbeResult& probe = hop.probes[q];
     std::optional<size_t> node_index;
     if (probe.from.has_value()) {
-      const NodeKey key = KeyOf(probe, trace_.method);
-      if (key.role == Role::kDestination ||
-          (key.role == Role::kReject && !last)) {
+      NodeKey key = KeyOf(probe, trace_.method);
+      if (key.role == Role::kReject && !last) {
+        key.role = Role::kExpiryReject;
+      }
+      if (key.role == Role::kDestination) {
         Warn("hop " + std::to_string(hop.ttl) +
-             " has an answer that ends a trace before its last hop; it "
-             "shows as *");
+             " has the destination's answer, which ends a trace, before "
+             "its last hop; it shows as *");
       } else {
         auto found =
             std::find_if(stage.nodes.begin(), stage.nodes.end(),
@@ -647,6 +653,9 @@ void Builder::AddRouter(Node& node, uint8_t stage_ttl) {
     firewall.code = node.key.code;
     firewall.next_hop_mtu = node.key.mtu;
     firewall.before_ttl = true;
+  } else if (node.key.role == Role::kExpiryReject) {
+    router.expiry_unreachable =
+        sim::ExpiryUnreachable{node.key.code, node.key.mtu};
   }
   if (!node.labels.empty()) {
     router.mpls.emplace().labels = node.labels;

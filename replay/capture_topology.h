@@ -49,6 +49,10 @@ struct CaptureTopology {
 //   from anywhere else, a router at the hop that rejects before the TTL
 //   check (a router without a route) and answers from that address. The
 //   code and MTU are the captured ones, the protocol the trace's.
+//   Destination Unreachable at a hop before the last (the probing went
+//   on past it) comes from a router that forwards the probes with TTL
+//   left and answers those expiring at it with that code and MTU instead
+//   of Time Exceeded (its ttl_expired).
 // - The destination answers as it did (Echo Reply, Port Unreachable,
 //   SYN-ACK or RST; from another address with reply_from); when it never
 //   answered, after hops nothing answered it is silent at the first of

@@ -27,6 +27,7 @@ namespace {
 using integration::CommandResult;
 using nlohmann::json;
 using testing::HasSubstr;
+using testing::Not;
 using testing_util::ReadFileBytes;
 using testing_util::ReadText;
 using testing_util::ScopedTempDir;
@@ -127,21 +128,6 @@ class ReplayTopologyCliTest : public testing::Test {
   ScopedTempDir dir_;
 };
 
-// Whether a hop before the last was answered with Fragmentation Needed
-// ("!F-<mtu>"): a bogus one, after which probing went on.
-bool HasMidPathFragmentationNeeded(const json& trace) {
-  const json& hops = trace["hops"];
-  for (size_t h = 0; h + 1 < hops.size(); ++h) {
-    for (const json& probe : hops[h]["probes"]) {
-      if (probe["annotation"].is_string() &&
-          probe["annotation"].get<std::string>().rfind("!F", 0) == 0) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
 // captures/MANIFEST: capture -> topology -> trace --sim gives the
 // capture's hop list: addresses, stars and marks exactly, each responder's
 // median RTT within 1 ms.
@@ -165,13 +151,6 @@ TEST_F(ReplayTopologyCliTest, EveryCaptureWithATraceReplaysOnItsTopology) {
     ASSERT_EQ(traces.size(), 1u);
     ASSERT_EQ(written.exit_code, 0) << written.err;
     const json& captured = traces[0];
-    // TODO(#5): a router that answers Fragmentation Needed with an MTU the
-    // probe fits in and forwards the probe all the same
-    // (c11-bogus-frag-needed.pcap) is beyond the simulated router model;
-    // its topology is written, but the trace through it differs.
-    if (HasMidPathFragmentationNeeded(captured)) {
-      continue;
-    }
 
     // Step: the suggested command sends the capture's probes.
     std::vector<std::string> words = RerunCommand(written.err);
@@ -239,7 +218,8 @@ TEST_F(ReplayTopologyCliTest, EveryCaptureWithATraceReplaysOnItsTopology) {
 TEST_F(ReplayTopologyCliTest, TheWrittenFileLoadsAndReloadsToTheSameNetwork) {
   for (const char* capture :
        {"captures/hoplab-sim-udp.pcap", "captures/udp-prohibited.pcap",
-        "captures/udp-unreach-net.pcap", "captures/icmp-silent-hop.pcap"}) {
+        "captures/udp-unreach-net.pcap", "captures/icmp-silent-hop.pcap",
+        "captures/c11-bogus-frag-needed.pcap"}) {
     const std::string path = dir_.File("reload.yaml");
     const CommandResult written =
         Hoplab({"replay", "-n", capture, "--topology", path});
@@ -258,6 +238,28 @@ TEST_F(ReplayTopologyCliTest, TheWrittenFileLoadsAndReloadsToTheSameNetwork) {
     // The comment says how to re-run it.
     EXPECT_THAT(text, HasSubstr("#   hoplab trace -n --sim " + path));
   }
+}
+
+// c11: 198.51.100.30 answers the probe expiring there with Fragmentation
+// Needed naming MTU 9000, and forwards the one with a TTL left to the
+// target: the written router says so, and the re-run gives both hops.
+TEST_F(ReplayTopologyCliTest, AMidPathUnreachableIsTheRoutersTtlExpiredReply) {
+  const std::string path = dir_.File("c11.yaml");
+  const CommandResult written =
+      Hoplab({"replay", "-n", "captures/c11-bogus-frag-needed.pcap",
+              "--topology", path});
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  EXPECT_THAT(written.err, Not(HasSubstr("differs from the capture")));
+  EXPECT_THAT(ReadText(path),
+              HasSubstr("address: 198.51.100.30, ttl_expired: {reply: "
+                        "unreachable, code: 4, mtu: 9000}}"));
+  std::vector<std::string> words = RerunCommand(written.err);
+  ASSERT_GE(words.size(), 2u) << written.err;
+  words.erase(words.begin());
+  const CommandResult simulated = Hoplab(words);
+  ASSERT_EQ(simulated.exit_code, 0) << simulated.err;
+  EXPECT_THAT(simulated.out, HasSubstr(" 6  198.51.100.30  "));
+  EXPECT_THAT(simulated.out, HasSubstr(" !F-9000\n 7  203.0.113.5  "));
 }
 
 TEST_F(ReplayTopologyCliTest, SeveralTracesNeedAChoiceNamingEach) {

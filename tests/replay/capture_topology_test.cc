@@ -242,6 +242,56 @@ TEST(CaptureTopologyTest, UnreachableFromElsewhereRejectsBeforeTheTtlCheck) {
                           "198.51.100.7!1 198.51.100.7!1 198.51.100.7!1"));
 }
 
+// cases/c11-bogus-frag-needed.pcap: Fragmentation Needed naming an MTU
+// the 60-byte probe fits in at hop 2, and the probing goes on to the
+// destination at hop 3.
+TEST(CaptureTopologyTest,
+     UnreachableBeforeTheLastHopIsWhatItsRouterSendsOnExpiry) {
+  RebuiltTrace captured =
+      Captured({{"192.0.2.1 1"}, {"198.51.100.30 2 !4"}, {"203.0.113.9 3 ="}},
+               ProbeMethod::kTcp);
+  captured.result.hops[1].probes[0].next_hop_mtu = 9000;
+  CaptureTopology built = BuildCaptureTopology(captured, "bogus");
+  EXPECT_THAT(built.warnings, IsEmpty());
+  EXPECT_THAT(Simulated(built),
+              ElementsAre("192.0.2.1", "198.51.100.30!4", "203.0.113.9"));
+  const sim::Router* router = built.topology.FindRouter("r2");
+  ASSERT_NE(router, nullptr);
+  EXPECT_FALSE(router->firewall.has_value());
+  ASSERT_TRUE(router->expiry_unreachable.has_value());
+  EXPECT_EQ(router->expiry_unreachable->code, 4);
+  EXPECT_EQ(router->expiry_unreachable->next_hop_mtu, 9000);
+  // Written and read back, it is the same router.
+  const sim::Router* reloaded = Reloaded(built).FindRouter("r2");
+  ASSERT_NE(reloaded, nullptr);
+  ASSERT_TRUE(reloaded->expiry_unreachable.has_value());
+  EXPECT_EQ(reloaded->expiry_unreachable->next_hop_mtu, 9000);
+
+  // Any other code before answers from later hops is the same rule; the
+  // engine ends its own trace at such a mark (trace/reply_outcome.h), so
+  // the re-run stops there and says so.
+  captured = Captured({{"192.0.2.1 1"},
+                       {"198.51.100.30 2 !13"},
+                       {"198.51.100.31 3"},
+                       {"203.0.113.9 4 ="}});
+  built = BuildCaptureTopology(captured, "admin");
+  EXPECT_THAT(built.warnings,
+              ElementsAre(HasSubstr("differs from the capture: 2 hops where "
+                                    "the capture has 4")));
+  EXPECT_THAT(Simulated(built), ElementsAre("192.0.2.1", "198.51.100.30!13"));
+  // Past it, the probes cross r2 to the capture's later hops.
+  built.options.first_ttl = 3;
+  EXPECT_THAT(Simulated(built), ElementsAre("198.51.100.31", "203.0.113.9"));
+  ASSERT_NE(built.topology.FindRouter("r2"), nullptr);
+  ASSERT_TRUE(built.topology.FindRouter("r2")->expiry_unreachable.has_value());
+  EXPECT_EQ(built.topology.FindRouter("r2")->expiry_unreachable->code, 13);
+  EXPECT_EQ(built.topology.FindRouter("r2")->expiry_unreachable->next_hop_mtu,
+            0);
+  EXPECT_FALSE(built.topology.FindRouter("r2")->firewall.has_value());
+  EXPECT_EQ(built.topology.FindRouter("r3")->address.ToString(),
+            "198.51.100.31");
+}
+
 TEST(CaptureTopologyTest, AResponderFasterThanOneBeforeItWaitsTheDifference) {
   const RebuiltTrace captured =
       Captured({{"192.0.2.1 1", "192.0.2.1 1", "192.0.2.1 1"},
