@@ -3,10 +3,12 @@
 #include <pcap/pcap.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <vector>
 
@@ -121,9 +123,41 @@ std::string CannotOpen(const std::string& path, int error) {
   return path + ": cannot open for reading: " + std::strerror(error);
 }
 
-// A capture that can be read only once (standard input, a pipe, a FIFO):
-// read whole, then decoded from memory.
-Result<std::unique_ptr<CaptureReader>> OpenStream(const std::string& path) {
+// The first four bytes of every pcap file libpcap 1.10 reads, as
+// LoadU32Le sees them: microsecond (0xa1b2c3d4), nanosecond (0xa1b23c4d)
+// and Kuznetzov's modified (0xa1b2cd34) magic, each written in either
+// byte order.
+constexpr uint32_t kPcapMagics[] = {0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d,
+                                    0x4d3cb2a1, 0xa1b2cd34, 0x34cdb2a1};
+
+// Whether `magic`, a file's first four bytes, opens a pcap or pcapng file.
+bool IsCaptureMagic(uint32_t magic) {
+  return magic == kPcapngSectionHeaderType ||
+         std::find(std::begin(kPcapMagics), std::end(kPcapMagics), magic) !=
+             std::end(kPcapMagics);
+}
+
+// Reads from `file` until `bytes` holds `size` bytes or the input ends;
+// false when reading fails.
+bool ReadUpTo(std::FILE* file, size_t size, std::vector<uint8_t>& bytes) {
+  uint8_t chunk[65536];
+  while (bytes.size() < size) {
+    const size_t want = std::min(sizeof(chunk), size - bytes.size());
+    const size_t got = std::fread(chunk, 1, want, file);
+    bytes.insert(bytes.end(), chunk, chunk + got);
+    if (got < want) {
+      return std::ferror(file) == 0;
+    }
+  }
+  return true;
+}
+
+// A capture that can be read only once (standard input, a pipe, a FIFO, a
+// device): its magic checked first, so that endless input that is no
+// capture (/dev/zero) fails at once, then read whole, up to
+// `max_stream_size` bytes, and decoded from memory.
+Result<std::unique_ptr<CaptureReader>> OpenStream(const std::string& path,
+                                                  uint64_t max_stream_size) {
   const bool from_stdin = path == "-";
   const std::string name = from_stdin ? "stdin" : path;
   std::FILE* file = from_stdin ? stdin : std::fopen(path.c_str(), "rb");
@@ -131,21 +165,32 @@ Result<std::unique_ptr<CaptureReader>> OpenStream(const std::string& path) {
     return Error{CannotOpen(path, errno)};
   }
   std::vector<uint8_t> bytes;
-  uint8_t chunk[65536];
-  size_t got = 0;
-  while ((got = std::fread(chunk, 1, sizeof(chunk), file)) > 0) {
-    bytes.insert(bytes.end(), chunk, chunk + got);
+  bool read = ReadUpTo(file, 4, bytes);
+  const bool is_capture =
+      read && bytes.size() == 4 && IsCaptureMagic(crafter::LoadU32Le(bytes, 0));
+  bool too_long = false;
+  if (is_capture) {
+    read = ReadUpTo(file, max_stream_size, bytes);
+    too_long =
+        read && bytes.size() == max_stream_size && std::fgetc(file) != EOF;
   }
-  const bool failed = std::ferror(file) != 0;
   const int error = errno;
   if (!from_stdin) {
     std::fclose(file);
   }
-  if (failed) {
+  if (!read) {
     return Error{name + ": read failed: " + std::strerror(error)};
   }
   if (bytes.size() < 4) {
     return Error{name + ": shorter than any capture file header"};
+  }
+  if (!is_capture) {
+    // The words libpcap uses for a regular file of the same bytes.
+    return Error{name + ": unknown file format"};
+  }
+  if (too_long) {
+    return Error{name + ": more than " + std::to_string(max_stream_size >> 20) +
+                 " MiB through a pipe or device; replay it from a file"};
   }
   const bool pcapng = crafter::LoadU32Le(bytes, 0) == kPcapngSectionHeaderType;
   if (pcapng) {
@@ -173,7 +218,7 @@ Result<std::unique_ptr<CaptureReader>> OpenStream(const std::string& path) {
 }  // namespace
 
 Result<std::unique_ptr<CaptureReader>> CaptureReader::Open(
-    const std::string& path) {
+    const std::string& path, uint64_t max_stream_size) {
   struct stat info {};
   if (path != "-" && stat(path.c_str(), &info) != 0) {
     return Error{CannotOpen(path, errno)};
@@ -182,7 +227,7 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::Open(
     return Error{path + ": is a directory, not a capture file"};
   }
   if (path == "-" || !S_ISREG(info.st_mode)) {
-    return OpenStream(path);
+    return OpenStream(path, max_stream_size);
   }
   // A regular file is read more than once: its first bytes say which
   // reader takes it.

@@ -4,6 +4,7 @@
 #ifndef HOPLAB_REPLAY_CAPTURE_READER_H_
 #define HOPLAB_REPLAY_CAPTURE_READER_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,11 +21,19 @@ class CaptureReader {
   // differ in link type, or that has several sections, through
   // PcapngReader (libpcap 1.10 refuses the one and reads only the first
   // section's interfaces of the other). Timestamps come out in
-  // nanoseconds. "-" is standard input; standard input, a pipe or a FIFO
-  // is read whole into memory first, since it cannot be read twice. Fails
-  // with the file name and what is wrong: unreadable (and why), a
-  // directory, empty, wrong magic, a header cut short.
-  static Result<std::unique_ptr<CaptureReader>> Open(const std::string& path);
+  // nanoseconds. "-" is standard input; standard input, a pipe, a FIFO or
+  // a device is read whole into memory first, since it cannot be read
+  // twice: its first four bytes are checked for a pcap or pcapng magic
+  // before anything more is read, and it fails when it holds more than
+  // `max_stream_size` bytes. Fails with the file name and what is wrong:
+  // unreadable (and why), a directory, empty, wrong magic ("unknown file
+  // format"), a header cut short, a stream over the limit.
+  static Result<std::unique_ptr<CaptureReader>> Open(
+      const std::string& path, uint64_t max_stream_size = kMaxStreamSize);
+
+  // What Open reads of a stream at most: 256 MiB, far beyond a capture of
+  // traces, and bounded so that endless input cannot take the memory.
+  static constexpr uint64_t kMaxStreamSize = uint64_t{256} << 20;
 
   virtual ~CaptureReader() = default;
 

@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -283,6 +284,40 @@ TEST_F(ReplayCliTest, RejectsGarbageAndAWrongMagicNamingTheFile) {
   run = Replay({"-n", dir_.File("missing.pcap")});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr("cannot open"));
+}
+
+// Endless input that is no capture fails at its first four bytes, as a
+// regular file with a wrong magic does, instead of being read on forever;
+// timeout(1) turns a regression into a failure rather than a hang.
+TEST_F(ReplayCliTest, RefusesEndlessInputThatIsNoCaptureAtItsMagic) {
+  const std::string zeros = dir_.File("zeros.pcap");
+  std::ofstream(zeros, std::ios::binary) << std::string(100, '\0');
+  const CommandResult regular = Replay({"-n", zeros});
+  ASSERT_EQ(regular.exit_code, 1) << regular.err;
+  ASSERT_EQ(regular.err, "hoplab: " + zeros + ": unknown file format\n");
+
+  const std::string fifo = dir_.File("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  struct Case {
+    const char* name;
+    std::string script;
+    std::string called;
+  };
+  const std::vector<Case> cases = {
+      {"a device", "exec \"$0\" replay -n /dev/zero", "/dev/zero"},
+      {"stdin from a device", "exec \"$0\" replay -n - < /dev/zero", "stdin"},
+      {"an endless pipe", "cat /dev/zero | \"$0\" replay -n -", "stdin"},
+      {"a FIFO", "cat /dev/zero > " + fifo + " & exec \"$0\" replay -n " + fifo,
+       fifo},
+  };
+  for (const Case& c : cases) {
+    const CommandResult run = integration::RunCommand(
+        {"timeout", "-s", "KILL", "20", "sh", "-c", c.script, binary_});
+    EXPECT_EQ(run.exit_code, regular.exit_code) << c.name << ": " << run.err;
+    EXPECT_EQ(run.err, "hoplab: " + c.called + ": unknown file format\n")
+        << c.name;
+    EXPECT_EQ(run.out, "") << c.name;
+  }
 }
 
 TEST_F(ReplayCliTest, ACorruptRecordLengthEndsTheReadNamingRecordAndOffset) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -251,6 +252,51 @@ TEST(CaptureReaderTest, ReadsPcapAndPcapngFromAFifoOnce) {
     ASSERT_TRUE(reader.ok()) << reader.error().message;
     EXPECT_EQ(num_read, num_records);
     std::filesystem::remove(fifo);
+  }
+}
+
+// A stream is held in memory whole, so it is bounded: one byte over the
+// limit fails naming the limit, and one at the limit is read.
+TEST(CaptureReaderTest, AStreamOverItsLimitFailsAndOneAtItIsRead) {
+  ScopedTempDir dir;
+  const std::string path = dir.File("t.pcap");
+  WritePcap(path, DLT_RAW, PCAP_TSTAMP_PRECISION_MICRO, {Probe()});
+  std::vector<uint8_t> bytes = testing_util::ReadFileBytes(path);
+  // 1 MiB of empty records after the probe's; a thread writes them into
+  // a pipe while the reader takes them.
+  bytes.resize(bytes.size() + (1 << 20));
+  const uint64_t limit = bytes.size();
+  for (const uint64_t extra : {uint64_t{0}, uint64_t{1}}) {
+    SCOPED_TRACE(extra);
+    int ends[2];
+    ASSERT_EQ(pipe(ends), 0);
+    std::thread writer([&] {
+      size_t done = 0;
+      while (done < bytes.size()) {
+        const ssize_t wrote =
+            write(ends[1], bytes.data() + done, bytes.size() - done);
+        if (wrote <= 0) {
+          break;
+        }
+        done += static_cast<size_t>(wrote);
+      }
+      close(ends[1]);
+    });
+    auto reader = CaptureReader::Open("/dev/fd/" + std::to_string(ends[0]),
+                                      limit - extra);
+    writer.join();
+    close(ends[0]);
+    if (extra == 0) {
+      ASSERT_TRUE(reader.ok()) << reader.error().message;
+      auto first = (*reader)->Next();
+      ASSERT_TRUE(first.ok() && first->has_value());
+      EXPECT_EQ((*first)->bytes.size(), Probe().size());
+    } else {
+      ASSERT_FALSE(reader.ok());
+      EXPECT_THAT(reader.error().message,
+                  HasSubstr("MiB through a pipe or device; replay it from a "
+                            "file"));
+    }
   }
 }
 
