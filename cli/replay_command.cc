@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "cli/json_renderer.h"
+#include "cli/lazy_subcommand.h"
 #include "cli/output_paths.h"
 #include "cli/text_renderer.h"
 #include "replay/capture_reader.h"
@@ -365,13 +366,8 @@ int WriteTopology(const ReplayCommandOptions& options,
   return 0;
 }
 
-}  // namespace
-
-CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions& options) {
-  CLI::App* command = app.add_subcommand(
-      "replay",
-      "Rebuild the traces a pcap or pcapng capture holds and print them as "
-      "hoplab trace does.");
+// Adds the argument and flags of `hoplab replay` to `command`.
+void AddReplayFlags(CLI::App* command, ReplayCommandOptions& options) {
   command
       ->add_option("file", options.path,
                    "pcap or pcapng capture file; - reads standard input")
@@ -394,7 +390,16 @@ CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions& options) {
   command->add_flag("-v", options.verbosity,
                     "Say on stderr what the capture held besides the traces, "
                     "and which probes carry a wrong checksum");
-  return command;
+}
+
+}  // namespace
+
+CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions& options) {
+  return AddLazySubcommand(
+      app, "replay",
+      "Rebuild the traces a pcap or pcapng capture holds and print them as "
+      "hoplab trace does.",
+      [&options](CLI::App& command) { AddReplayFlags(&command, options); });
 }
 
 int RunReplayCommand(const ReplayCommandOptions& options) {

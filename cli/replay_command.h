@@ -25,7 +25,8 @@ struct ReplayCommandOptions {
   std::string topology_path;
 };
 
-// Adds the `replay` subcommand and its flags to `app`, filling `options`.
+// Adds the `replay` subcommand to `app`; its flags, filling `options`, come
+// when a parse meets it (AddLazySubcommand).
 CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions& options);
 
 // Reads the capture, prints each trace found (or the --trace one) on

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/lazy_subcommand.h"
 #include "cli/number_check.h"
 #include "crafter/ipv4_address.h"
 #include "sim/builtin_network.h"
@@ -150,16 +151,8 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-}  // namespace
-
-CLI::App* AddSimCommand(CLI::App& app, SimServeOptions& options) {
-  CLI::App* sim = app.add_subcommand(
-      "sim", "Work with the simulated network outside a trace");
-  sim->require_subcommand(1);
-  CLI::App* serve = sim->add_subcommand(
-      "serve",
-      "Serve a simulated network on a TUN device in a network namespace, "
-      "so live traces run against it");
+// Adds the flags of `hoplab sim serve` to `serve`.
+void AddServeFlags(CLI::App* serve, SimServeOptions& options) {
   serve->add_option("--sim", options.network,
                     "The network to serve: builtin (the default) or a "
                     "topology file");
@@ -189,7 +182,19 @@ CLI::App* AddSimCommand(CLI::App& app, SimServeOptions& options) {
       ->check(WholeNumberIn(0, UINT64_MAX));
   serve->add_flag("-v", options.verbosity,
                   "On exit, count datagrams received and replies written");
-  return serve;
+}
+
+}  // namespace
+
+CLI::App* AddSimCommand(CLI::App& app, SimServeOptions& options) {
+  CLI::App* sim = app.add_subcommand(
+      "sim", "Work with the simulated network outside a trace");
+  sim->require_subcommand(1);
+  return AddLazySubcommand(
+      *sim, "serve",
+      "Serve a simulated network on a TUN device in a network namespace, "
+      "so live traces run against it",
+      [&options](CLI::App& serve) { AddServeFlags(&serve, options); });
 }
 
 int RunSimServeCommand(const SimServeOptions& options) {

@@ -31,8 +31,9 @@ struct SimServeOptions {
   int verbosity = 0;
 };
 
-// Adds the `sim` command with its `serve` subcommand to `app`, filling
-// `options`. Returns the `serve` subcommand.
+// Adds the `sim` command with its `serve` subcommand to `app`; the flags
+// of `serve`, filling `options`, come when a parse meets it
+// (AddLazySubcommand). Returns the `serve` subcommand.
 CLI::App* AddSimCommand(CLI::App& app, SimServeOptions& options);
 
 // Sets up the namespace, device, addresses and routes, serves until

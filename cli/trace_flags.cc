@@ -7,6 +7,7 @@
 #include <system_error>
 #include <vector>
 
+#include "cli/lazy_subcommand.h"
 #include "cli/number_check.h"
 
 namespace hoplab::cli {
@@ -100,11 +101,10 @@ Result<trace::Duration> ParseInterval(const std::string& text) {
   return Seconds(*value);
 }
 
-CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
-  CLI::App* command = app.add_subcommand(
-      "trace",
-      "Trace the route to TARGET, on the built-in simulated network unless "
-      "--live is given.");
+namespace {
+
+// Adds the positionals and flags of `hoplab trace` to `command`.
+void AddTraceFlags(CLI::App* command, TraceCommandOptions& options) {
   command
       ->add_option("target", options.target,
                    "IPv4 address, or host name with --live")
@@ -245,7 +245,16 @@ CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
   command->add_flag("-v,--verbose", options.verbosity,
                     "Say which sockets a live trace uses, and count "
                     "unmatched, late and bad replies");
-  return command;
+}
+
+}  // namespace
+
+CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options) {
+  return AddLazySubcommand(
+      app, "trace",
+      "Trace the route to TARGET, on the built-in simulated network unless "
+      "--live is given.",
+      [&options](CLI::App& command) { AddTraceFlags(&command, options); });
 }
 
 Result<trace::TraceOptions> ToTraceOptions(const TraceCommandOptions& options,

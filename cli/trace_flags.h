@@ -68,7 +68,8 @@ struct TraceCommandOptions {
   bool dont_fragment = false;
 };
 
-// Adds the `trace` subcommand and its flags to `app`, filling `options`.
+// Adds the `trace` subcommand to `app`; its flags, filling `options`, come
+// when a parse meets it (AddLazySubcommand).
 CLI::App* AddTraceCommand(CLI::App& app, TraceCommandOptions& options);
 
 // The least time between the starts of two report cycles (--interval),
