@@ -1,6 +1,5 @@
 #include "replay/capture_reader.h"
 
-#include <pcap/pcap.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "crafter/byte_cursor.h"
+#include "replay/pcap_library.h"
 #include "replay/pcapng_reader.h"
 
 namespace hoplab::replay {
@@ -34,13 +34,14 @@ class LibpcapReader final : public CaptureReader {
  public:
   // `memory`, when not empty, holds the file `handle` reads through
   // fmemopen(3); it lives as long as the handle.
-  LibpcapReader(std::string path, pcap_t* handle, std::string format,
-                std::vector<uint8_t> memory = {})
-      : path_(std::move(path)),
+  LibpcapReader(const PcapLibrary& pcap, std::string path, pcap_t* handle,
+                std::string format, std::vector<uint8_t> memory = {})
+      : pcap_(pcap),
+        path_(std::move(path)),
         handle_(handle),
         format_(std::move(format)),
         memory_(std::move(memory)) {}
-  ~LibpcapReader() override { pcap_close(handle_); }
+  ~LibpcapReader() override { pcap_.close(handle_); }
 
   Result<std::optional<CaptureRecord>> Next() override {
     CaptureRecord record;
@@ -48,13 +49,13 @@ class LibpcapReader final : public CaptureReader {
     if (next_offset_.has_value()) {
       record.offset = *next_offset_;
     } else {
-      FILE* file = pcap_file(handle_);
+      FILE* file = pcap_.file(handle_);
       const long offset = file != nullptr ? std::ftell(file) : -1;
       record.offset = offset < 0 ? 0 : static_cast<uint64_t>(offset);
     }
     pcap_pkthdr* header = nullptr;
     const u_char* data = nullptr;
-    switch (pcap_next_ex(handle_, &header, &data)) {
+    switch (pcap_.next_ex(handle_, &header, &data)) {
       case 1:
         break;
       case PCAP_ERROR_BREAK:
@@ -62,7 +63,7 @@ class LibpcapReader final : public CaptureReader {
       default:
         return Error{path_ + ", record " + std::to_string(record.number) +
                      " at offset " + std::to_string(record.offset) + ": " +
-                     pcap_geterr(handle_)};
+                     pcap_.geterr(handle_)};
     }
     ++num_records_;
     if (header->ts.tv_sec < 0 || header->ts.tv_sec > kMaxCaptureSeconds) {
@@ -73,7 +74,7 @@ class LibpcapReader final : public CaptureReader {
     // Opened with nanosecond precision: tv_usec holds nanoseconds.
     record.at = trace::TimePoint(std::chrono::seconds(header->ts.tv_sec) +
                                  std::chrono::nanoseconds(header->ts.tv_usec));
-    record.link_type = static_cast<uint32_t>(pcap_datalink(handle_));
+    record.link_type = static_cast<uint32_t>(pcap_.datalink(handle_));
     record.bytes = std::span<const uint8_t>(data, header->caplen);
     record.original_size = header->len;
     next_offset_.reset();
@@ -86,6 +87,7 @@ class LibpcapReader final : public CaptureReader {
   std::string format() const override { return format_; }
 
  private:
+  const PcapLibrary& pcap_;
   std::string path_;
   pcap_t* handle_;
   std::string format_;
@@ -200,19 +202,23 @@ Result<std::unique_ptr<CaptureReader>> OpenStream(const std::string& path,
           std::make_unique<OwnPcapngReader>(std::move(own).value()));
     }
   }
+  const Result<const PcapLibrary*> pcap = LoadPcapLibrary();
+  if (!pcap.ok()) {
+    return Error{name + ": " + pcap.error().message};
+  }
   std::FILE* memory = fmemopen(bytes.data(), bytes.size(), "rb");
   if (memory == nullptr) {
     return Error{name + ": fmemopen: " + std::strerror(errno)};
   }
   char pcap_error[PCAP_ERRBUF_SIZE] = "";
-  pcap_t* handle = pcap_fopen_offline_with_tstamp_precision(
+  pcap_t* handle = (*pcap)->fopen_offline_with_tstamp_precision(
       memory, PCAP_TSTAMP_PRECISION_NANO, pcap_error);
   if (handle == nullptr) {
     std::fclose(memory);
     return Error{name + ": " + pcap_error};
   }
   return std::unique_ptr<CaptureReader>(std::make_unique<LibpcapReader>(
-      name, handle, pcapng ? "pcapng" : "pcap", std::move(bytes)));
+      **pcap, name, handle, pcapng ? "pcapng" : "pcap", std::move(bytes)));
 }
 
 }  // namespace
@@ -248,14 +254,18 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::Open(
           std::make_unique<OwnPcapngReader>(std::move(own).value()));
     }
   }
+  const Result<const PcapLibrary*> pcap = LoadPcapLibrary();
+  if (!pcap.ok()) {
+    return Error{path + ": " + pcap.error().message};
+  }
   char error[PCAP_ERRBUF_SIZE] = "";
-  pcap_t* handle = pcap_open_offline_with_tstamp_precision(
+  pcap_t* handle = (*pcap)->open_offline_with_tstamp_precision(
       path.c_str(), PCAP_TSTAMP_PRECISION_NANO, error);
   if (handle == nullptr) {
     return Error{path + ": " + error};
   }
   return std::unique_ptr<CaptureReader>(std::make_unique<LibpcapReader>(
-      path, handle, pcapng ? "pcapng" : "pcap"));
+      **pcap, path, handle, pcapng ? "pcapng" : "pcap"));
 }
 
 }  // namespace hoplab::replay

@@ -1,35 +1,42 @@
 #include "replay/pcap_writer.h"
 
-#include <pcap/pcap.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 
+#include "replay/pcap_library.h"
+
 namespace hoplab::replay {
 
 Result<std::unique_ptr<PcapWriter>> PcapWriter::Open(const std::string& path) {
-  pcap_t* handle = pcap_open_dead_with_tstamp_precision(
+  const Result<const PcapLibrary*> loaded = LoadPcapLibrary();
+  if (!loaded.ok()) {
+    return Error{"pcap " + path + ": " + loaded.error().message};
+  }
+  const PcapLibrary& pcap = **loaded;
+  pcap_t* handle = pcap.open_dead_with_tstamp_precision(
       DLT_RAW, kSnapLength, PCAP_TSTAMP_PRECISION_NANO);
   if (handle == nullptr) {
     return Error{"pcap " + path + ": libpcap could not open a writer"};
   }
-  pcap_dumper_t* dumper = pcap_dump_open(handle, path.c_str());
+  pcap_dumper_t* dumper = pcap.dump_open(handle, path.c_str());
   if (dumper == nullptr) {
     // libpcap's message already names the path.
-    Error error{std::string("cannot create capture ") + pcap_geterr(handle)};
-    pcap_close(handle);
+    Error error{std::string("cannot create capture ") + pcap.geterr(handle)};
+    pcap.close(handle);
     return error;
   }
-  if (pcap_dump_flush(dumper) != 0) {
+  if (pcap.dump_flush(dumper) != 0) {
     Error error{"pcap " + path +
                 ": cannot write the file header: " + std::strerror(errno)};
-    pcap_dump_close(dumper);
-    pcap_close(handle);
+    pcap.dump_close(dumper);
+    pcap.close(handle);
     return error;
   }
-  return std::unique_ptr<PcapWriter>(new PcapWriter(path, handle, dumper));
+  return std::unique_ptr<PcapWriter>(
+      new PcapWriter(pcap, path, handle, dumper));
 }
 
 PcapWriter::~PcapWriter() { (void)Close(); }
@@ -47,8 +54,8 @@ Status PcapWriter::Write(std::span<const uint8_t> datagram,
   header.ts.tv_usec = static_cast<suseconds_t>((since_epoch - seconds).count());
   header.caplen = static_cast<bpf_u_int32>(datagram.size());
   header.len = static_cast<bpf_u_int32>(datagram.size());
-  pcap_dump(reinterpret_cast<u_char*>(dumper_), &header, datagram.data());
-  if (pcap_dump_flush(dumper_) != 0) {
+  pcap_.dump(reinterpret_cast<u_char*>(dumper_), &header, datagram.data());
+  if (pcap_.dump_flush(dumper_) != 0) {
     const int saved_errno = errno;
     CutBackToLastRecord();
     return Error{"pcap " + path_ + ": cannot write record " +
@@ -66,9 +73,9 @@ void PcapWriter::CutBackToLastRecord() {
   // fits). Closing the stream may write more of it; all of it lies past
   // complete_size_, so cutting the file there afterwards leaves a valid
   // capture of the records before.
-  const int fd = dup(fileno(pcap_dump_file(dumper_)));
-  pcap_dump_close(dumper_);
-  pcap_close(handle_);
+  const int fd = dup(fileno(pcap_.dump_file(dumper_)));
+  pcap_.dump_close(dumper_);
+  pcap_.close(handle_);
   dumper_ = nullptr;
   handle_ = nullptr;
   if (fd >= 0) {
@@ -81,10 +88,10 @@ Status PcapWriter::Close() {
   if (dumper_ == nullptr) {
     return Status::Ok();
   }
-  const bool flushed = pcap_dump_flush(dumper_) == 0;
+  const bool flushed = pcap_.dump_flush(dumper_) == 0;
   const int saved_errno = errno;
-  pcap_dump_close(dumper_);
-  pcap_close(handle_);
+  pcap_.dump_close(dumper_);
+  pcap_.close(handle_);
   dumper_ = nullptr;
   handle_ = nullptr;
   if (!flushed) {

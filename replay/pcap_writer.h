@@ -1,5 +1,6 @@
-// PcapWriter: writes IPv4 datagrams to a pcap file through libpcap, one
-// record per datagram with its capture time.
+// PcapWriter: writes IPv4 datagrams to a pcap file through libpcap
+// (loaded by replay/pcap_library.h), one record per datagram with its
+// capture time.
 
 #ifndef HOPLAB_REPLAY_PCAP_WRITER_H_
 #define HOPLAB_REPLAY_PCAP_WRITER_H_
@@ -17,6 +18,8 @@ struct pcap;
 struct pcap_dumper;
 
 namespace hoplab::replay {
+
+struct PcapLibrary;
 
 // Files are LINKTYPE_RAW (each record is an IP datagram with no link
 // header) with nanosecond timestamps, so a record holds exactly the bytes
@@ -58,9 +61,14 @@ class PcapWriter {
  private:
   void CutBackToLastRecord();
 
-  PcapWriter(std::string path, pcap* handle, pcap_dumper* dumper)
-      : path_(std::move(path)), handle_(handle), dumper_(dumper) {}
+  PcapWriter(const PcapLibrary& library, std::string path, pcap* handle,
+             pcap_dumper* dumper)
+      : pcap_(library),
+        path_(std::move(path)),
+        handle_(handle),
+        dumper_(dumper) {}
 
+  const PcapLibrary& pcap_;
   std::string path_;
   pcap* handle_ = nullptr;
   pcap_dumper* dumper_ = nullptr;
