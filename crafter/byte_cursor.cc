@@ -6,33 +6,6 @@
 
 namespace hoplab::crafter {
 
-bool ByteReader::ReadU8(uint8_t* out) {
-  if (remaining() < 1) {
-    return false;
-  }
-  *out = data_[offset_];
-  offset_ += 1;
-  return true;
-}
-
-bool ByteReader::ReadU16(uint16_t* out) {
-  if (remaining() < 2) {
-    return false;
-  }
-  *out = LoadU16(data_, offset_);
-  offset_ += 2;
-  return true;
-}
-
-bool ByteReader::ReadU32(uint32_t* out) {
-  if (remaining() < 4) {
-    return false;
-  }
-  *out = LoadU32(data_, offset_);
-  offset_ += 4;
-  return true;
-}
-
 bool ByteReader::ReadU16Le(uint16_t* out) {
   if (remaining() < 2) {
     return false;
@@ -48,23 +21,6 @@ bool ByteReader::ReadU32Le(uint32_t* out) {
   }
   *out = LoadU32Le(data_, offset_);
   offset_ += 4;
-  return true;
-}
-
-bool ByteReader::ReadBytes(size_t size, std::span<const uint8_t>* out) {
-  if (remaining() < size) {
-    return false;
-  }
-  *out = data_.subspan(offset_, size);
-  offset_ += size;
-  return true;
-}
-
-bool ByteReader::Skip(size_t size) {
-  if (remaining() < size) {
-    return false;
-  }
-  offset_ += size;
   return true;
 }
 

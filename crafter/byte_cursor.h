@@ -94,6 +94,52 @@ inline void StoreU32(std::span<uint8_t> bytes, size_t offset, uint32_t value) {
   bytes[offset + 3] = static_cast<uint8_t>(value & 0xff);
 }
 
+// The wire reads are inline: parsing a reply or a captured datagram makes
+// a dozen of them, where a call costs more than the read.
+inline bool ByteReader::ReadU8(uint8_t* out) {
+  if (remaining() < 1) {
+    return false;
+  }
+  *out = data_[offset_];
+  offset_ += 1;
+  return true;
+}
+
+inline bool ByteReader::ReadU16(uint16_t* out) {
+  if (remaining() < 2) {
+    return false;
+  }
+  *out = LoadU16(data_, offset_);
+  offset_ += 2;
+  return true;
+}
+
+inline bool ByteReader::ReadU32(uint32_t* out) {
+  if (remaining() < 4) {
+    return false;
+  }
+  *out = LoadU32(data_, offset_);
+  offset_ += 4;
+  return true;
+}
+
+inline bool ByteReader::ReadBytes(size_t size, std::span<const uint8_t>* out) {
+  if (remaining() < size) {
+    return false;
+  }
+  *out = data_.subspan(offset_, size);
+  offset_ += size;
+  return true;
+}
+
+inline bool ByteReader::Skip(size_t size) {
+  if (remaining() < size) {
+    return false;
+  }
+  offset_ += size;
+  return true;
+}
+
 }  // namespace hoplab::crafter
 
 #endif  // HOPLAB_CRAFTER_BYTE_CURSOR_H_
