@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 #include <tuple>
-#include <unordered_map>
+#include <utility>
 
 #include "crafter/byte_cursor.h"
 #include "crafter/icmp.h"
@@ -262,12 +262,11 @@ std::vector<TraceRebuilder::Probe*> TraceRebuilder::Candidates(
     }
     return candidates;
   }
-  const auto bucket = index.find(CandidateKey(captured.reply.probe));
-  if (bucket == index.end()) {
-    return candidates;
-  }
-  for (size_t i : bucket->second) {
-    if (!consider(probes_[i])) {
+  const uint64_t key = CandidateKey(captured.reply.probe);
+  for (auto it = std::lower_bound(index.begin(), index.end(),
+                                  std::pair<uint64_t, size_t>(key, 0));
+       it != index.end() && it->first == key; ++it) {
+    if (!consider(probes_[it->second])) {
       break;
     }
   }
@@ -468,9 +467,10 @@ std::vector<RebuiltTrace> TraceRebuilder::Rebuild() {
   candidates.reserve(probes_.size());
   for (size_t i = 0; i < probes_.size(); ++i) {
     if (!probes_[i].inbound) {
-      candidates[CandidateKey(probes_[i].probe.key)].push_back(i);
+      candidates.emplace_back(CandidateKey(probes_[i].probe.key), i);
     }
   }
+  std::sort(candidates.begin(), candidates.end());
   for (size_t i = 0; i < replies_.size(); ++i) {
     Match(i, candidates);
   }
