@@ -1,11 +1,15 @@
 #include "sim/topology_loader.h"
 
+#include <sys/stat.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <fstream>
+#include <cstdio>
+#include <cstring>
 #include <initializer_list>
 #include <set>
 #include <sstream>
@@ -26,6 +30,44 @@ constexpr const char* kBehaviourKeys[] = {
     "silent",          "reply_probability", "rate_limit",    "duplicate",
     "duplicate_delay", "reorder",           "reorder_delay", "return_route",
     "reply_delay"};
+
+// `text` with every control byte (below 0x20, and 0x7f) written as an
+// escape: \n, \t, \r, \0 or \xNN. Messages quote what the file holds,
+// and raw control bytes would break the terminal or the line they are
+// printed on.
+std::string Printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\0') {
+      out += "\\0";
+    } else {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    }
+  }
+  return out;
+}
+
+// Whether `text` holds a control byte, which a name printed on a line of
+// its own (text, report, --raw and --dot output) cannot carry.
+bool HasControlByte(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f;
+  });
+}
 
 // Reads one topology document. Every accessor records the first error it
 // meets (file, line, key) and returns a default, so a section reads as a
@@ -51,7 +93,7 @@ class Loader {
       out << ", key " << key;
     }
     out << ": " << what;
-    error_ = out.str();
+    error_ = Printable(out.str());
   }
 
   // Fails unless `node` is a map whose keys all appear in `allowed` (and
@@ -120,6 +162,19 @@ class Loader {
     return node.Scalar();
   }
 
+  // Text that is printed as a name (an id, a reverse name): no control
+  // bytes.
+  std::string Name(const YAML::Node& node, const std::string& path,
+                   const std::string& fallback = "") {
+    std::string text = Text(node, path, fallback);
+    if (HasControlByte(text)) {
+      Fail(node, path,
+           "expected a name without control characters, got " + Quoted(node));
+      return fallback;
+    }
+    return text;
+  }
+
   std::string RequiredText(const YAML::Node& map, const char* key,
                            const std::string& path) {
     const YAML::Node node = map[key];
@@ -127,7 +182,7 @@ class Loader {
       Fail(map, Join(path, key), "missing");
       return "";
     }
-    return Text(node, Join(path, key));
+    return Name(node, Join(path, key));
   }
 
   Ipv4Address Address(const YAML::Node& node, const std::string& path) {
@@ -516,7 +571,7 @@ void ReadRouter(Loader& loader, const YAML::Node& node, const std::string& path,
   router.id = loader.RequiredText(node, "id", path);
   router.address = loader.RequiredAddress(node, "address", path);
   router.reverse_name =
-      loader.Text(node["reverse_name"], path + ".reverse_name");
+      loader.Name(node["reverse_name"], path + ".reverse_name");
   const YAML::Node interfaces = node["interfaces"];
   if (interfaces.IsDefined() && !interfaces.IsMap()) {
     loader.Fail(interfaces, path + ".interfaces",
@@ -614,9 +669,9 @@ void ReadTarget(Loader& loader, const YAML::Node& node, const std::string& path,
     return;
   }
   target.address = loader.RequiredAddress(node, "address", path);
-  target.id = loader.Text(node["id"], path + ".id", target.address.ToString());
+  target.id = loader.Name(node["id"], path + ".id", target.address.ToString());
   target.reverse_name =
-      loader.Text(node["reverse_name"], path + ".reverse_name");
+      loader.Name(node["reverse_name"], path + ".reverse_name");
   if (node["reply_from"].IsDefined()) {
     target.reply_from =
         loader.Address(node["reply_from"], path + ".reply_from");
@@ -839,6 +894,16 @@ void ReadList(Loader& loader, const YAML::Node& root, const char* key,
   }
 }
 
+// ", line 3, column 7" for a mark yaml-cpp gives with an exception; ""
+// when it gives none.
+std::string YamlWhere(const YAML::Mark& mark) {
+  if (mark.is_null()) {
+    return "";
+  }
+  return ", line " + std::to_string(mark.line + 1) + ", column " +
+         std::to_string(mark.column + 1);
+}
+
 }  // namespace
 
 Result<Topology> ParseTopology(std::string_view text, const std::string& file) {
@@ -846,9 +911,14 @@ Result<Topology> ParseTopology(std::string_view text, const std::string& file) {
   try {
     // yaml-cpp reports syntax errors by exception; they stop here.
     root = YAML::Load(std::string(text));
+  } catch (const YAML::DeepRecursion& problem) {
+    // yaml-cpp calls this "bad file"; what is wrong is the depth.
+    return Error{"topology " + file + YamlWhere(problem.mark) +
+                 ": nested too deep for yaml-cpp (a topology needs a handful "
+                 "of levels)"};
   } catch (const YAML::Exception& problem) {
-    return Error{"topology " + file + ", line " +
-                 std::to_string(problem.mark.line + 1) + ": " + problem.msg};
+    return Error{Printable("topology " + file + YamlWhere(problem.mark) + ": " +
+                           problem.msg)};
   }
   Loader loader(file);
   Topology topology;
@@ -857,7 +927,7 @@ Result<Topology> ParseTopology(std::string_view text, const std::string& file) {
   if (loader.CheckMap(root, "",
                       {"name", "description", "seed", "host", "routers",
                        "links", "targets"})) {
-    topology.name = loader.Text(root["name"], "name", topology.name);
+    topology.name = loader.Name(root["name"], "name", topology.name);
     topology.description = loader.Text(root["description"], "description");
     topology.seed = loader.Unsigned(root["seed"], "seed", UINT64_MAX, 1);
     if (root["host"].IsDefined()) {
@@ -893,16 +963,47 @@ Result<Topology> ParseTopology(std::string_view text, const std::string& file) {
 }
 
 Result<Topology> LoadTopologyFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return Error{"topology " + path + ": cannot be read"};
+  const std::string name = "topology " + Printable(path);
+  // What cannot be a topology file is refused before a byte is read: a
+  // device such as /dev/zero would never end.
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) {
+    return Error{name + ": cannot be read: " + std::strerror(errno)};
   }
-  std::ostringstream text;
-  text << file.rdbuf();
-  if (file.bad()) {
-    return Error{"topology " + path + ": read failed"};
+  if (S_ISDIR(info.st_mode)) {
+    return Error{name + ": is a directory, not a topology file"};
   }
-  return ParseTopology(text.str(), path);
+  if (S_ISCHR(info.st_mode) || S_ISBLK(info.st_mode) ||
+      S_ISSOCK(info.st_mode)) {
+    return Error{name + ": is a device, not a topology file"};
+  }
+  const std::string too_big = name + ": larger than " +
+                              std::to_string(kMaxTopologyFileSize >> 20) +
+                              " MiB, more than any topology file holds";
+  if (S_ISREG(info.st_mode) &&
+      static_cast<uint64_t>(info.st_size) > kMaxTopologyFileSize) {
+    return Error{too_big};
+  }
+
+  // A FIFO or standard input has no size: read up to one byte past the
+  // limit.
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return Error{name + ": cannot be read: " + std::strerror(errno)};
+  }
+  std::string text(kMaxTopologyFileSize + 1, '\0');
+  const size_t size = std::fread(text.data(), 1, text.size(), file);
+  const bool failed = std::ferror(file) != 0;
+  const int error = errno;
+  std::fclose(file);
+  if (failed) {
+    return Error{name + ": read failed: " + std::strerror(error)};
+  }
+  if (size > kMaxTopologyFileSize) {
+    return Error{too_big};
+  }
+  text.resize(size);
+  return ParseTopology(text, path);
 }
 
 }  // namespace hoplab::sim

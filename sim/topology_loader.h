@@ -3,6 +3,7 @@
 #ifndef HOPLAB_SIM_TOPOLOGY_LOADER_H_
 #define HOPLAB_SIM_TOPOLOGY_LOADER_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,8 +24,14 @@ namespace hoplab::sim {
 // repeated ids or addresses are errors.
 Result<Topology> ParseTopology(std::string_view text, const std::string& file);
 
-// Reads the file at `path` and parses it as ParseTopology does. Fails also
-// when the file cannot be read.
+// The largest topology file LoadTopologyFile reads: 4 MiB, a thousand
+// times the largest in sim/topologies/.
+inline constexpr uint64_t kMaxTopologyFileSize = uint64_t{4} << 20;
+
+// Reads the file at `path` (a regular file, a FIFO or standard input as
+// /dev/stdin) and parses it as ParseTopology does. Fails also, naming the
+// file and why, when it cannot be read (with strerror), is a directory or
+// a device, or holds more than kMaxTopologyFileSize bytes.
 Result<Topology> LoadTopologyFile(const std::string& path);
 
 }  // namespace hoplab::sim

@@ -380,6 +380,35 @@ TEST_F(TraceCliTest, SimServeRefusesAnUnreadableTopologyAsTraceDoes) {
   EXPECT_THAT(serve.err, HasSubstr(missing));
 }
 
+// What cannot be a topology is refused at once with the reason, exit 2;
+// timeout(1) turns a hang on /dev/zero into a failure.
+TEST_F(TraceCliTest, RefusesWhatCannotBeATopologyFileWithTheReason) {
+  const std::string nuls = dir_.File("nuls.yaml");
+  std::ofstream(nuls, std::ios::binary) << std::string(64, '\0');
+  struct Case {
+    std::string path;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"/dev/zero", "topology /dev/zero: is a device, not a topology file"},
+      {dir_.path().string(), "topology " + dir_.path().string() +
+                                 ": is a directory, not a topology file"},
+      {"/nonexistent-hoplab-dir/t.yaml",
+       "topology /nonexistent-hoplab-dir/t.yaml: cannot be read: No such "
+       "file or directory"},
+      {nuls, "topology " + nuls +
+                 ", line 1, column 3: unknown escape character: \\0"},
+  };
+  for (const Case& c : cases) {
+    const CommandResult run =
+        integration::RunCommand({"timeout", "-s", "KILL", "20", binary_,
+                                 "trace", "--sim", c.path, "203.0.113.9"});
+    EXPECT_EQ(run.exit_code, 2) << c.path << ": " << run.err;
+    EXPECT_EQ(run.err, "hoplab: " + c.says + "\n");
+    EXPECT_EQ(run.out, "") << c.path;
+  }
+}
+
 TEST_F(TraceCliTest, FailsBeforeAnyOutputWhenThePcapCannotBeCreated) {
   const std::string pcap = dir_.File("missing/trace.pcap");
 

@@ -2,9 +2,15 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
+
+#include "tests/replay/pcap_test_util.h"
 
 namespace hoplab::sim {
 namespace {
@@ -279,15 +285,125 @@ INSTANTIATE_TEST_SUITE_P(
                     "topology x.yaml, line 7, key routers[0].ttl_expired.mtu: "
                     "expected a whole number from 0 to 65535, got '65536'"},
         BadFileCase{"SyntaxError", "route: [gw]", "route: [gw",
-                    "topology x.yaml, line 19: end of sequence flow not "
-                    "found"}),
+                    "topology x.yaml, line 19, column 1: end of sequence "
+                    "flow not found"},
+        BadFileCase{"NewlineInReverseName", "reverse_name: gw.example.test",
+                    "reverse_name: \"gw\\nexample\"",
+                    "topology x.yaml, line 7, key routers[0].reverse_name: "
+                    "expected a name without control characters, got "
+                    "'gw\\nexample'"},
+        BadFileCase{"TabInTargetReverseName", "route: [gw]",
+                    "route: [gw]\n    reverse_name: \"t\\tx\"",
+                    "topology x.yaml, line 19, key targets[0].reverse_name: "
+                    "expected a name without control characters, got "
+                    "'t\\tx'"},
+        BadFileCase{"NulInId", "- id: gw", "- id: \"g\\0w\"",
+                    "topology x.yaml, line 5, key routers[0].id: expected a "
+                    "name without control characters, got 'g\\0w'"},
+        BadFileCase{"EscapeInName", "name: minimal", "name: \"a\\x1bb\"",
+                    "topology x.yaml, line 2, key name: expected a name "
+                    "without control characters, got 'a\\x1bb'"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(TopologyLoaderTest, SaysWhenTheFileCannotBeRead) {
   auto topology = LoadTopologyFile("/nonexistent/x.yaml");
   ASSERT_FALSE(topology.ok());
   EXPECT_EQ(topology.error().message,
-            "topology /nonexistent/x.yaml: cannot be read");
+            "topology /nonexistent/x.yaml: cannot be read: No such file or "
+            "directory");
+}
+
+// What cannot be a topology is refused by what it is, before it is read:
+// /dev/zero would never end.
+TEST(TopologyLoaderTest, RefusesADirectoryADeviceAndAFileOverTheLimit) {
+  testing_util::ScopedTempDir dir;
+  auto directory = LoadTopologyFile(dir.path().string());
+  ASSERT_FALSE(directory.ok());
+  EXPECT_EQ(directory.error().message,
+            "topology " + dir.path().string() +
+                ": is a directory, not a topology file");
+
+  auto device = LoadTopologyFile("/dev/zero");
+  ASSERT_FALSE(device.ok());
+  EXPECT_EQ(device.error().message,
+            "topology /dev/zero: is a device, not a topology file");
+
+  // A valid topology padded with comment lines past the limit.
+  const std::string big = dir.File("big.yaml");
+  {
+    std::ofstream out(big);
+    out << kMinimal;
+    const std::string comment = "#" + std::string(1023, 'x') + "\n";
+    for (uint64_t size = 0; size <= kMaxTopologyFileSize;
+         size += comment.size()) {
+      out << comment;
+    }
+  }
+  auto too_big = LoadTopologyFile(big);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.error().message,
+            "topology " + big +
+                ": larger than 4 MiB, more than any topology file holds");
+}
+
+// A FIFO has no size: it is read up to the limit, and one within it
+// loads as the file would.
+TEST(TopologyLoaderTest, ReadsAFifoUpToTheLimit) {
+  testing_util::ScopedTempDir dir;
+  const std::string fifo = dir.File("fifo");
+  for (const bool over : {false, true}) {
+    SCOPED_TRACE(over);
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    std::string text = kMinimal;
+    if (over) {
+      text += std::string(kMaxTopologyFileSize, '#');
+    }
+    std::thread writer([&] { std::ofstream(fifo) << text; });
+    auto topology = LoadTopologyFile(fifo);
+    writer.join();
+    std::filesystem::remove(fifo);
+    if (over) {
+      ASSERT_FALSE(topology.ok());
+      EXPECT_THAT(topology.error().message, HasSubstr("larger than 4 MiB"));
+    } else {
+      ASSERT_TRUE(topology.ok()) << topology.error().message;
+      EXPECT_EQ(topology->name, "minimal");
+    }
+  }
+}
+
+// yaml-cpp stops deep nesting with an exception it calls "bad file"; the
+// message says what is wrong and where.
+TEST(TopologyLoaderTest, SaysWhereNestingIsTooDeep) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_THAT(ErrorOf(deep),
+              testing::MatchesRegex("topology x\\.yaml, line 1, column [0-9]+: "
+                                    "nested too deep for yaml-cpp .*"));
+}
+
+// Whatever the file holds, a message carries no raw control byte: a file
+// of NUL bytes, and control bytes in a key and in an id.
+TEST(TopologyLoaderTest, EscapesControlBytesInEveryMessage) {
+  const std::string nuls(64, '\0');
+  EXPECT_EQ(ErrorOf(nuls),
+            "topology x.yaml, line 1, column 3: unknown escape character: "
+            "\\0");
+  std::string text = kMinimal;
+  text.replace(text.find("seed:"), 5,
+               "se\x01"
+               "ed:");
+  EXPECT_THAT(ErrorOf(text),
+              HasSubstr("key se\\x01ed: unknown key (expected one of"));
+  text = kMinimal;
+  text.replace(text.find("route: [gw]"), 11, "route: [\"g\\x7f\"]");
+  EXPECT_THAT(ErrorOf(text), HasSubstr("no node has the id 'g\\x7f'"));
+  for (const std::string& message :
+       {ErrorOf(nuls), ErrorOf(text), ErrorOf(std::string(9, '\t'))}) {
+    for (const char c : message) {
+      EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+          << message;
+    }
+  }
 }
 
 }  // namespace
