@@ -258,7 +258,7 @@ std::string FormatInterface(const InterfaceInformation& info) {
 
 }  // namespace
 
-Result<std::optional<IcmpExtensions>, ParseError> ParseIcmpExtensions(
+Result<std::optional<IcmpExtensionLocation>, ParseError> LocateIcmpExtensions(
     std::span<const uint8_t> body, uint8_t length_field, IcmpLengthUnit unit,
     size_t quoted_datagram_size) {
   const ParseError bad_checksum{"ICMP extension checksum does not verify", 0};
@@ -286,7 +286,7 @@ Result<std::optional<IcmpExtensions>, ParseError> ParseIcmpExtensions(
                      : kExtensionLengthInconsistent;
       candidate = CheckHeaderAt(body, offset);
       if (candidate.check == HeaderCheck::kNone) {
-        return std::optional<IcmpExtensions>();
+        return std::optional<IcmpExtensionLocation>();
       }
       if (candidate.check == HeaderCheck::kBadChecksum) {
         return checksum_error(offset);
@@ -302,23 +302,44 @@ Result<std::optional<IcmpExtensions>, ParseError> ParseIcmpExtensions(
     const bool verified =
         candidate.check == HeaderCheck::kValid && candidate.checksum != 0;
     if (candidate.check == HeaderCheck::kNone || (!short_quote && !verified)) {
-      return std::optional<IcmpExtensions>();
+      return std::optional<IcmpExtensionLocation>();
     }
     if (candidate.check == HeaderCheck::kBadChecksum) {
       return checksum_error(offset);
     }
     fallback = kExtensionNoLength;
   }
+  return std::optional<IcmpExtensionLocation>(IcmpExtensionLocation{
+      offset, candidate.checksum, candidate.anomalies | fallback});
+}
 
+IcmpExtensions ReadIcmpExtensions(std::span<const uint8_t> body,
+                                  const IcmpExtensionLocation& location,
+                                  uint8_t length_field, IcmpLengthUnit unit) {
   IcmpExtensions extensions;
-  extensions.offset = offset;
+  extensions.offset = location.offset;
   extensions.length_field = length_field;
   extensions.unit = unit;
   extensions.body_size = body.size();
-  extensions.checksum = candidate.checksum;
-  extensions.anomalies = candidate.anomalies | fallback;
-  WalkObjects(body, offset, &extensions);
-  return std::optional<IcmpExtensions>(std::move(extensions));
+  extensions.checksum = location.checksum;
+  extensions.anomalies = location.anomalies;
+  WalkObjects(body, location.offset, &extensions);
+  return extensions;
+}
+
+Result<std::optional<IcmpExtensions>, ParseError> ParseIcmpExtensions(
+    std::span<const uint8_t> body, uint8_t length_field, IcmpLengthUnit unit,
+    size_t quoted_datagram_size) {
+  auto location =
+      LocateIcmpExtensions(body, length_field, unit, quoted_datagram_size);
+  if (!location.ok()) {
+    return location.error();
+  }
+  if (!location->has_value()) {
+    return std::optional<IcmpExtensions>();
+  }
+  return std::optional<IcmpExtensions>(
+      ReadIcmpExtensions(body, **location, length_field, unit));
 }
 
 Result<IcmpExtensionObject, ParseError> DecodeIcmpExtensionObject(

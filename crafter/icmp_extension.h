@@ -191,6 +191,32 @@ Result<std::optional<IcmpExtensions>, ParseError> ParseIcmpExtensions(
     std::span<const uint8_t> body, uint8_t length_field, IcmpLengthUnit unit,
     size_t quoted_datagram_size);
 
+// Where ParseIcmpExtensions finds the extension structure, and what its
+// header said, before any object is read.
+struct IcmpExtensionLocation {
+  // From the start of the ICMP body.
+  size_t offset = 0;
+  uint16_t checksum = 0;
+  // IcmpExtensionAnomaly bits found so far (never
+  // kExtensionMalformedObject, which only the objects can show).
+  uint32_t anomalies = 0;
+};
+
+// The first half of ParseIcmpExtensions, with the same arguments, the same
+// rules and the same errors: whether and where there is an extension
+// structure, without reading its objects. Allocates nothing; a reply can
+// be matched on this and its objects read only when it is kept.
+Result<std::optional<IcmpExtensionLocation>, ParseError> LocateIcmpExtensions(
+    std::span<const uint8_t> body, uint8_t length_field, IcmpLengthUnit unit,
+    size_t quoted_datagram_size);
+
+// The second half: the extensions at `location`, which LocateIcmpExtensions
+// returned for the same `body`, `length_field` and `unit`, objects read up
+// to the first malformed one. Never reads outside `body`.
+IcmpExtensions ReadIcmpExtensions(std::span<const uint8_t> body,
+                                  const IcmpExtensionLocation& location,
+                                  uint8_t length_field, IcmpLengthUnit unit);
+
 // Decodes the payload of one object into `object` (labels for class 1
 // C-Type 1, sub-objects for class 2). Other classes are left as payload.
 // Fails with an offset within the payload when the payload does not fit

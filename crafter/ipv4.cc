@@ -9,10 +9,6 @@
 namespace hoplab::crafter {
 namespace {
 
-// Flags are the top 3 bits of the 16-bit word at offset 6 (RFC 791 §3.1).
-constexpr uint16_t kDontFragmentBit = 0x4000;
-constexpr uint16_t kMoreFragmentsBit = 0x2000;
-constexpr uint16_t kFragmentOffsetMask = 0x1fff;
 constexpr uint8_t kVersion = 4;
 
 }  // namespace
@@ -44,9 +40,9 @@ Result<Ipv4Header, ParseError> ParseIpv4Header(std::span<const uint8_t> bytes) {
     return ParseError{"IPv4 options run past the end", reader.offset()};
   }
 
-  header.dont_fragment = (flags_fragment & kDontFragmentBit) != 0;
-  header.more_fragments = (flags_fragment & kMoreFragmentsBit) != 0;
-  header.fragment_offset = flags_fragment & kFragmentOffsetMask;
+  header.dont_fragment = (flags_fragment & kIpv4DontFragmentBit) != 0;
+  header.more_fragments = (flags_fragment & kIpv4MoreFragmentsBit) != 0;
+  header.fragment_offset = flags_fragment & kIpv4FragmentOffsetMask;
   header.protocol = static_cast<IpProtocol>(protocol);
   header.source = Ipv4Address(source);
   header.destination = Ipv4Address(destination);
@@ -66,9 +62,9 @@ size_t WriteIpv4Header(const Ipv4Header& header, std::span<uint8_t> out) {
 
   // The reserved flag bit stays zero (RFC 791 §3.1).
   const uint16_t flags_fragment =
-      static_cast<uint16_t>((header.dont_fragment ? kDontFragmentBit : 0) |
-                            (header.more_fragments ? kMoreFragmentsBit : 0) |
-                            (header.fragment_offset & kFragmentOffsetMask));
+      static_cast<uint16_t>((header.dont_fragment ? kIpv4DontFragmentBit : 0) |
+                            (header.more_fragments ? kIpv4MoreFragmentsBit : 0) |
+                            (header.fragment_offset & kIpv4FragmentOffsetMask));
   ByteWriter writer(out);
   const bool ok =
       writer.WriteU8(static_cast<uint8_t>((kVersion << 4) | (size / 4))) &&

@@ -38,6 +38,11 @@ inline constexpr size_t kIpv4ChecksumOffset = 10;
 inline constexpr size_t kIpv4TotalLengthOffset = 2;
 inline constexpr size_t kIpv4FragmentOffset = 6;
 inline constexpr size_t kIpv4ProtocolOffset = 9;
+// The word at kIpv4FragmentOffset (RFC 791 §3.1): flags in the top 3
+// bits, the fragment offset (in 8-byte units) in the other 13.
+inline constexpr uint16_t kIpv4DontFragmentBit = 0x4000;
+inline constexpr uint16_t kIpv4MoreFragmentsBit = 0x2000;
+inline constexpr uint16_t kIpv4FragmentOffsetMask = 0x1fff;
 
 // IANA protocol numbers. Values not named here are kept as they are.
 enum class IpProtocol : uint8_t {

@@ -4,15 +4,25 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <span>
+#include <string>
 
 #include "crafter/check.h"
 #include "crafter/icmp_extension.h"
 #include "crafter/reply.h"
+#include "tests/crafter/reply_equivalence.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace hoplab::crafter;
   const std::span<const uint8_t> bytes(data, size);
+
+  // The engine's view reads every input as ParseReply does.
+  const std::string disagreement = ReplyViewDisagreement(bytes);
+  if (!disagreement.empty()) {
+    std::fprintf(stderr, "ParseReplyView: %s\n", disagreement.c_str());
+    HOPLAB_CHECK(disagreement.empty());
+  }
 
   auto reply = ParseReply(bytes);
   if (reply.ok() && reply->extensions != nullptr) {
