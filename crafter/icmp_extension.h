@@ -210,6 +210,19 @@ Result<std::optional<IcmpExtensionLocation>, ParseError> LocateIcmpExtensions(
     std::span<const uint8_t> body, uint8_t length_field, IcmpLengthUnit unit,
     size_t quoted_datagram_size);
 
+// Whether LocateIcmpExtensions can find anything, or fail, for `body` and
+// `length_field`: false when no 4-byte extension header fits at any offset
+// it looks at. Inline, because most errors (a quote of 28 to 128 bytes, no
+// length field) leave no room for one, and this spares them the call.
+inline bool MayHoldIcmpExtensions(std::span<const uint8_t> body,
+                                  uint8_t length_field, IcmpLengthUnit unit) {
+  const size_t declared = size_t{length_field} * size_t(unit);
+  const size_t first = length_field != 0 && declared < kIcmpExtensionQuoteSize
+                           ? declared
+                           : kIcmpExtensionQuoteSize;
+  return body.size() >= first + kIcmpExtensionHeaderSize;
+}
+
 // The second half: the extensions at `location`, which LocateIcmpExtensions
 // returned for the same `body`, `length_field` and `unit`, objects read up
 // to the first malformed one. Never reads outside `body`.

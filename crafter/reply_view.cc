@@ -31,7 +31,10 @@ struct HeaderFields {
 // accepts it (RFC 791 §3.1: version 4, IHL at least 5 words, every word
 // present); returns false otherwise, and ParseIpv4Header says why. The
 // fixed-extent span lets every load go without a bounds check.
-bool ReadHeaderFields(std::span<const uint8_t> bytes, HeaderFields* out) {
+// Always inlined: it runs for the outer and the quoted header of every
+// reply, and a call costs as much as the reading.
+[[gnu::always_inline]] inline bool ReadHeaderFields(
+    std::span<const uint8_t> bytes, HeaderFields* out) {
   if (bytes.size() < kIpv4MinHeaderSize) {
     return false;
   }
@@ -101,15 +104,17 @@ std::optional<ParseError> ReadQuotedKey(std::span<const uint8_t> data,
 // bytes of a UDP or TCP header are enough when a capture's snap length cut
 // the outer datagram (`complete` false). A quote of a later fragment
 // (RFC 791) names its datagram only by addresses, protocol and IP id.
+// `quoted` holds the quoted header's fields when ReadHeaderFields accepts
+// `quote`, else it is null.
 std::optional<ParseError> ReadQuote(std::span<const uint8_t> quote,
+                                    const HeaderFields* quoted,
                                     size_t quote_offset, bool complete,
                                     Reply* reply) {
-  HeaderFields quoted;
-  if (!ReadHeaderFields(quote, &quoted)) {
+  if (quoted == nullptr) {
     return Ipv4HeaderError(quote, quote_offset);
   }
   ProbeKey& key = reply->probe;
-  switch (static_cast<IpProtocol>(quoted.protocol)) {
+  switch (static_cast<IpProtocol>(quoted->protocol)) {
     case IpProtocol::kIcmp:
       key.method = ProbeMethod::kIcmp;
       break;
@@ -123,17 +128,17 @@ std::optional<ParseError> ReadQuote(std::span<const uint8_t> quote,
       return ParseError{"quoted protocol is not ICMP, UDP or TCP",
                         quote_offset + kIpv4ProtocolOffset};
   }
-  reply->quoted_ttl = quoted.ttl;
+  reply->quoted_ttl = quoted->ttl;
   reply->quote_size = quote.size();
-  reply->quoted_total_length = quoted.total_length;
-  reply->quoted_ip_id = quoted.id;
-  key.source = quoted.source;
-  key.destination = quoted.destination;
-  if (quoted.fragment_offset() != 0) {
+  reply->quoted_total_length = quoted->total_length;
+  reply->quoted_ip_id = quoted->id;
+  key.source = quoted->source;
+  key.destination = quoted->destination;
+  if (quoted->fragment_offset() != 0) {
     reply->quoted_later_fragment = true;
     return std::nullopt;
   }
-  const size_t data_size = quote.size() - quoted.header_size;
+  const size_t data_size = quote.size() - quoted->header_size;
   if (data_size < kMinQuotedDataSize) {
     if (complete || key.method == ProbeMethod::kIcmp || data_size < 4) {
       return ParseError{"ICMP quote ends before 8 bytes of quoted data",
@@ -141,26 +146,30 @@ std::optional<ParseError> ReadQuote(std::span<const uint8_t> quote,
     }
     reply->quote_truncated = true;
   }
-  return ReadQuotedKey(quote.subspan(quoted.header_size),
-                       quote_offset + quoted.header_size, reply);
+  return ReadQuotedKey(quote.subspan(quoted->header_size),
+                       quote_offset + quoted->header_size, reply);
 }
 
 // Finds the RFC 4884 extensions after the quote of an ICMP error (not in a
 // reassembly Time Exceeded, which has none) and reads the quote before
 // them. An extension header whose checksum fails is dropped with
-// extension_checksum_bad set, and the whole body is the quote.
+// extension_checksum_bad set, and the whole body is the quote. The quoted
+// header is read once, from the whole body: the quote is a prefix of it.
 std::optional<ParseError> ReadQuoteAndExtensions(uint8_t type, uint8_t code,
                                                  size_t icmp_offset,
                                                  bool complete,
                                                  ReplyView* view) {
-  std::span<const uint8_t> quote = view->icmp_body;
-  if (type != static_cast<uint8_t>(IcmpType::kTimeExceeded) ||
-      code == kTimeExceededInTransit) {
-    HeaderFields quoted;
-    const size_t quoted_size =
-        ReadHeaderFields(view->icmp_body, &quoted) ? quoted.total_length : 0;
-    auto location = LocateIcmpExtensions(view->icmp_body, view->length_field,
-                                         IcmpLengthUnit::kIcmpv4, quoted_size);
+  const std::span<const uint8_t> body = view->icmp_body;
+  HeaderFields quoted;
+  const bool quoted_ok = ReadHeaderFields(body, &quoted);
+  std::span<const uint8_t> quote = body;
+  if ((type != static_cast<uint8_t>(IcmpType::kTimeExceeded) ||
+       code == kTimeExceededInTransit) &&
+      MayHoldIcmpExtensions(body, view->length_field,
+                            IcmpLengthUnit::kIcmpv4)) {
+    auto location =
+        LocateIcmpExtensions(body, view->length_field, IcmpLengthUnit::kIcmpv4,
+                             quoted_ok ? quoted.total_length : 0);
     if (!location.ok()) {
       view->reply.extension_checksum_bad = true;
     } else if (location->has_value()) {
@@ -168,8 +177,9 @@ std::optional<ParseError> ReadQuoteAndExtensions(uint8_t type, uint8_t code,
       quote = quote.first(view->extension->offset);
     }
   }
-  return ReadQuote(quote, icmp_offset + kIcmpHeaderSize, complete,
-                   &view->reply);
+  const bool quote_ok = quoted_ok && quoted.header_size <= quote.size();
+  return ReadQuote(quote, quote_ok ? &quoted : nullptr,
+                   icmp_offset + kIcmpHeaderSize, complete, &view->reply);
 }
 
 std::optional<ParseError> ReadIcmpReply(const HeaderFields& outer,
