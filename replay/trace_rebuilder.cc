@@ -421,15 +421,7 @@ RebuiltTrace TraceRebuilder::Build(const std::vector<size_t>& group) const {
       const CapturedReply& captured = replies_[*probe.reply];
       const crafter::Reply& reply = captured.reply;
       ++result.counters.num_received;
-      out.from = reply.responder;
-      out.rtt = std::max(trace::Duration::zero(), captured.at - probe.at);
-      out.kind = reply.kind;
-      out.icmp_type = reply.icmp_type;
-      out.icmp_code = reply.icmp_code;
-      out.next_hop_mtu = reply.next_hop_mtu;
-      out.reply_ttl = reply.reply_ttl;
-      out.quoted_ttl = reply.quoted_ttl;
-      out.extensions = reply.extensions;
+      trace::RecordAnswer(reply, captured.at, &out);
       // traceroute(8) stops after the hop where the destination answered
       // or a router refused to forward.
       ended = ended || trace::EndsTrace(reply);

@@ -7,6 +7,8 @@
 
 #include "crafter/check.h"
 #include "crafter/icmp.h"
+#include "crafter/probe_template.h"
+#include "crafter/reply_view.h"
 #include "trace/probe_identity.h"
 #include "trace/reply_outcome.h"
 
@@ -18,8 +20,8 @@ Engine::Engine(Transport& transport, const Clock& clock, TraceOptions options)
     : transport_(transport),
       clock_(clock),
       options_(std::move(options)),
-      identity_(options_) {
-  HOPLAB_CHECK(ValidateTraceOptions(options_).empty());
+      identity_(options_),
+      probes_template_(MakeTemplate(identity_, options_)) {
   const size_t num_hops = size_t{options_.max_ttl} - options_.first_ttl + 1;
   end_ = num_hops * static_cast<size_t>(options_.num_queries);
   probes_.resize(end_);
@@ -28,6 +30,15 @@ Engine::Engine(Transport& transport, const Clock& clock, TraceOptions options)
   retries_over_ = options_.limit_retries == 0;
   buffer_.resize(options_.packet_size);
   result_.hops.reserve(num_hops);
+}
+
+crafter::ProbeTemplate Engine::MakeTemplate(const ProbeIdentity& identity,
+                                            const TraceOptions& options) {
+  HOPLAB_CHECK(ValidateTraceOptions(options).empty());
+  std::optional<crafter::ProbeTemplate> probes =
+      crafter::ProbeTemplate::Create(identity.SpecFor(0, options.first_ttl, 1));
+  HOPLAB_CHECK(probes.has_value());
+  return *std::move(probes);
 }
 
 uint8_t Engine::TtlOf(size_t index) const {
@@ -102,7 +113,11 @@ Status Engine::SendDue() {
 Status Engine::SendProbe(size_t slot, size_t number) {
   const uint16_t ip_id = ProbeIdentity::IpIdFor(options_.first_ip_id, number);
   const crafter::ProbeSpec spec = identity_.SpecFor(number, TtlOf(slot), ip_id);
-  const size_t size = crafter::BuildProbe(spec, buffer_);
+  // The template writes what BuildProbe(spec) writes, byte for byte
+  // (tests/crafter/probe_template_test.cc), patching a few fields instead
+  // of building the datagram again.
+  const size_t size = probes_template_.Build(crafter::ProbeVariant::Of(spec),
+                                             buffer_);
   HOPLAB_CHECK(size == options_.packet_size);
 
   auto sent_at = transport_.Send(std::span(buffer_.data(), size));
@@ -196,11 +211,14 @@ bool Engine::ScheduleRetryRound() {
 void Engine::HandleDatagram(const ReceivedDatagram& datagram) {
   TraceCounters& counters = result_.counters;
   ++counters.num_received;
-  auto reply = crafter::ParseReply(datagram.bytes);
-  if (!reply.ok()) {
+  // Every datagram is parsed, few are kept: the view reads the reply in
+  // place, and the extension objects are read only for a kept one.
+  crafter::ReplyView view;
+  if (crafter::ParseReplyView(datagram.bytes, &view).has_value()) {
     ++counters.num_not_replies;
     return;
   }
+  crafter::Reply* reply = &view.reply;
   if (!reply->checksum_ok) {
     ++counters.num_bad_checksum;
     return;
@@ -237,6 +255,7 @@ void Engine::HandleDatagram(const ReceivedDatagram& datagram) {
     ++counters.num_late;
     return;
   }
+  reply->extensions = crafter::ReadExtensions(view);
   RecordReply(slot, *reply, datagram.at);
 }
 
@@ -280,16 +299,7 @@ ptrdiff_t Engine::MatchFragmentQuote(const crafter::Reply& reply) const {
 
 void Engine::RecordReply(size_t index, const crafter::Reply& reply,
                          TimePoint at) {
-  ProbeResult& probe = probes_[index];
-  probe.from = reply.responder;
-  probe.rtt = std::max(Duration::zero(), at - probe.sent_at);
-  probe.kind = reply.kind;
-  probe.icmp_type = reply.icmp_type;
-  probe.icmp_code = reply.icmp_code;
-  probe.next_hop_mtu = reply.next_hop_mtu;
-  probe.reply_ttl = reply.reply_ttl;
-  probe.quoted_ttl = reply.quoted_ttl;
-  probe.extensions = reply.extensions;
+  RecordAnswer(reply, at, &probes_[index]);
   states_[index] = ProbeState::kAnswered;
   --num_in_flight_;
 

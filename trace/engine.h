@@ -25,6 +25,7 @@
 
 #include "crafter/ipv4_address.h"
 #include "crafter/probe.h"
+#include "crafter/probe_template.h"
 #include "crafter/reply.h"
 #include "crafter/result.h"
 #include "trace/clock.h"
@@ -85,6 +86,10 @@ class Engine {
     TimePoint at;
   };
 
+  // The template every probe of the trace is patched from; aborts when
+  // `options` fail ValidateTraceOptions.
+  static crafter::ProbeTemplate MakeTemplate(const ProbeIdentity& identity,
+                                             const TraceOptions& options);
   // The probe at index `index` (TTL-major: first_ttl's probes first).
   uint8_t TtlOf(size_t index) const;
   // Sends probe number `number` (ProbeIdentity's index) into slot `slot`
@@ -147,6 +152,7 @@ class Engine {
   const Clock& clock_;
   TraceOptions options_;
   ProbeIdentity identity_;
+  crafter::ProbeTemplate probes_template_;
   HopCallback on_hop_;
   const volatile std::sig_atomic_t* stop_ = nullptr;
 

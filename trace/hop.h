@@ -34,6 +34,13 @@ struct ProbeResult {
   std::shared_ptr<const crafter::IcmpExtensions> extensions;
 };
 
+// Records `reply`, received at `received_at`, as the answer to `probe`,
+// whose `sent_at` is set: who answered, the round trip (never negative,
+// whatever the clocks did), and the reply's fields, extensions shared.
+// The engine and the replay of captures both record answers through it.
+void RecordAnswer(const crafter::Reply& reply, TimePoint received_at,
+                  ProbeResult* probe);
+
 struct Hop {
   uint8_t ttl = 0;
   // In the order the probes were sent.

@@ -11,6 +11,7 @@
 #include "crafter/byte_cursor.h"
 #include "crafter/icmp_error.h"
 #include "crafter/probe.h"
+#include "crafter/probe_template.h"
 #include "crafter/reply.h"
 
 namespace hoplab::trace {
@@ -135,6 +136,29 @@ TEST(ProbeIpIdTest, CountsThroughEveryNonZeroIdAndBack) {
   EXPECT_EQ(ProbeIdentity::IpIdFor(65534, 1), 65535);
   EXPECT_EQ(ProbeIdentity::IpIdFor(65534, 2), 1);
   EXPECT_EQ(ProbeIdentity::IpIdFor(65534, 3), 2);
+}
+
+// The engine patches every probe from a template made of probe 0
+// (crafter::ProbeTemplate); each must be the probe SpecFor describes, byte
+// for byte, across the wrap of sequence numbers, ports and TCP sequence.
+TEST_P(ProbeIdentityTest, TemplateWritesEveryProbeAsBuildProbeDoes) {
+  const auto [method, paris] = GetParam();
+  const ProbeIdentity identity(OptionsFor(method, paris));
+  const auto probes =
+      crafter::ProbeTemplate::Create(identity.SpecFor(0, 1, 1));
+  ASSERT_TRUE(probes.has_value());
+  std::vector<uint8_t> patched(probes->spec().packet_size);
+  std::vector<uint8_t> built(probes->spec().packet_size);
+  for (size_t index = 0; index < 1200; ++index) {
+    const crafter::ProbeSpec spec = identity.SpecFor(
+        index, static_cast<uint8_t>(1 + index / 3 % 255),
+        static_cast<uint16_t>(index * 7919 % 65535 + 1));
+    ASSERT_EQ(probes->Build(crafter::ProbeVariant::Of(spec), patched),
+              spec.packet_size)
+        << "probe " << index;
+    ASSERT_EQ(crafter::BuildProbe(spec, built), spec.packet_size);
+    ASSERT_EQ(patched, built) << "probe " << index;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
