@@ -152,31 +152,36 @@ void BuiltinNetwork::Send(std::span<const uint8_t> datagram,
     return;
   }
   in_flight_.assign(datagram.begin(), datagram.begin() + header->total_length);
-  const std::vector<PathNode> path =
-      header->destination == header->source
-          ? std::vector<PathNode>{PathNode{
-                header->destination, "", kLoopbackLatency, {}}}
-          : PathTo(header->destination);
+  // A datagram to the host's own address goes through loopback.
+  std::vector<PathNode> to_self;
+  if (header->destination == header->source) {
+    to_self.push_back(PathNode{header->destination, "", kLoopbackLatency, {}});
+  }
+  const std::vector<PathNode>& path =
+      to_self.empty() ? CachedPathTo(header->destination) : to_self;
 
   // Each router decrements the TTL; the one where it expires answers. The
   // last node is the destination host, which answers whatever the TTL.
   trace::Duration one_way{0};
   const bool alternate = TakesAlternate(in_flight_, header->header_size());
   for (size_t i = 0; i < path.size(); ++i) {
-    PathNode node = path[i];
+    // The node's address and latency only: copying the node would copy
+    // its name.
+    const PathNode& node = path[i];
+    Ipv4Address address = node.address;
+    trace::Duration latency = node.latency;
     if (alternate && !node.ecmp_alternate.IsUnspecified()) {
-      node.address = node.ecmp_alternate;
-      node.latency += microseconds(300);
+      address = node.ecmp_alternate;
+      latency += microseconds(300);
     }
-    one_way += node.latency;
+    one_way += latency;
     const bool is_destination = i + 1 == path.size();
     std::vector<uint8_t> reply;
     if (is_destination) {
-      reply = BuildHostAnswer(profile_, node.address, NextIpId(node.address),
-                              in_flight_);
+      reply = BuildHostAnswer(profile_, address, NextIpId(address), in_flight_);
     } else if (!DecrementTtl(in_flight_)) {
-      reply = BuildTimeExceeded(profile_, node.address, NextIpId(node.address),
-                                in_flight_);
+      reply =
+          BuildTimeExceeded(profile_, address, NextIpId(address), in_flight_);
     } else {
       continue;
     }
@@ -191,6 +196,15 @@ void BuiltinNetwork::Send(std::span<const uint8_t> datagram,
     }
     return;
   }
+}
+
+const std::vector<PathNode>& BuiltinNetwork::CachedPathTo(
+    Ipv4Address destination) {
+  if (cached_destination_ != destination) {
+    cached_path_ = PathTo(destination);
+    cached_destination_ = destination;
+  }
+  return cached_path_;
 }
 
 bool BuiltinNetwork::TakesAlternate(std::span<const uint8_t> datagram,

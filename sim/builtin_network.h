@@ -74,8 +74,15 @@ class BuiltinNetwork final : public Network, public trace::NameResolver {
   void Schedule(std::vector<uint8_t> reply, trace::TimePoint sent_at,
                 trace::Duration round_trip, std::vector<Delivery>& replies);
 
+  // PathTo(destination), kept: a trace sends every probe to one
+  // destination, and building the path (names and all) costs more than
+  // the rest of a probe's trip.
+  const std::vector<PathNode>& CachedPathTo(crafter::Ipv4Address destination);
+
   RouterProfile profile_;
   SeededRandom random_;
+  std::optional<crafter::Ipv4Address> cached_destination_;
+  std::vector<PathNode> cached_path_;
   std::unordered_map<uint32_t, uint16_t> ip_ids_;
   std::vector<uint8_t> in_flight_;
 };
