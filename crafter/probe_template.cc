@@ -31,18 +31,6 @@ std::span<const size_t> VariantWordOffsets(ProbeMethod method) {
   return {};
 }
 
-size_t TransportChecksumOffset(ProbeMethod method) {
-  switch (method) {
-    case ProbeMethod::kIcmp:
-      return kIcmpChecksumOffset;
-    case ProbeMethod::kUdp:
-      return kUdpChecksumOffset;
-    case ProbeMethod::kTcp:
-      return kTcpChecksumOffset;
-  }
-  return 0;
-}
-
 bool IsParis(const ProbeSpec& spec) {
   return spec.fixed_checksum.has_value() && spec.method != ProbeMethod::kTcp;
 }
@@ -77,8 +65,8 @@ std::optional<ProbeTemplate> ProbeTemplate::Create(const ProbeSpec& spec) {
                   Removed(LoadU16(ip, kIpTtlProtocolOffset));
 
   const std::span<const uint8_t> transport = ip.subspan(kIpv4MinHeaderSize);
-  uint64_t sum =
-      Removed(LoadU16(transport, TransportChecksumOffset(spec.method)));
+  uint64_t sum = Removed(
+      LoadU16(transport, ProbeTemplate::TransportChecksumOffset(spec.method)));
   for (size_t offset : VariantWordOffsets(spec.method)) {
     sum += Removed(LoadU16(transport, offset));
   }
@@ -90,7 +78,6 @@ std::optional<ProbeTemplate> ProbeTemplate::Create(const ProbeSpec& spec) {
   probe.transport_sum_ = sum;
   probe.paris_ = IsParis(spec);
   probe.protocol_ = probe.bytes_[kIpTtlProtocolOffset + 1];
-  probe.checksum_offset_ = TransportChecksumOffset(spec.method);
   return probe;
 }
 

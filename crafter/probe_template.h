@@ -67,17 +67,35 @@ class ProbeTemplate {
  private:
   explicit ProbeTemplate(const ProbeSpec& spec) : spec_(spec) {}
 
-  // Writes the transport fields of `variant` into `transport` and returns
+  // The transport header every probe of `method` holds whole, and where
+  // its checksum lies (RFC 792, RFC 768, RFC 9293 §3.1).
+  static constexpr size_t TransportHeaderSize(ProbeMethod method) {
+    return method == ProbeMethod::kTcp ? kTcpMinHeaderSize : kIcmpHeaderSize;
+  }
+  static constexpr size_t TransportChecksumOffset(ProbeMethod method) {
+    return method == ProbeMethod::kIcmp  ? kIcmpChecksumOffset
+           : method == ProbeMethod::kUdp ? kUdpChecksumOffset
+                                         : kTcpChecksumOffset;
+  }
+
+  // Writes the transport fields of `variant` into `header` and returns
   // the sum of the new 16-bit words, to add to the prepared checksum sum.
-  uint64_t WriteTransportFields(const ProbeVariant& variant,
-                                std::span<uint8_t> transport) const;
+  template <ProbeMethod kMethod>
+  static uint64_t WriteTransportFields(
+      const ProbeVariant& variant,
+      std::span<uint8_t, TransportHeaderSize(kMethod)> header);
+
+  // Build for a probe of `kMethod`, once `variant` is checked; `datagram`
+  // is the template's size.
+  template <ProbeMethod kMethod>
+  size_t BuildAs(const ProbeVariant& variant,
+                 std::span<uint8_t> datagram) const;
 
   ProbeSpec spec_;
   std::vector<uint8_t> bytes_;
   // Copied out of spec_ and bytes_ for Build.
   bool paris_ = false;
   uint8_t protocol_ = 0;
-  size_t checksum_offset_ = 0;
   // RFC 1624 eqn. 3 prepared: ~HC + ~m over every word a probe rewrites
   // (and, for Paris, over the adjusted data word, taken out to zero). Adding
   // the new words and folding gives the new checksum.
@@ -127,39 +145,77 @@ inline void CopyProbe(const uint8_t* from, size_t size, uint8_t* to) {
 
 }  // namespace probe_template_internal
 
+template <ProbeMethod kMethod>
 inline uint64_t ProbeTemplate::WriteTransportFields(
-    const ProbeVariant& variant, std::span<uint8_t> transport) const {
-  switch (spec_.method) {
-    case ProbeMethod::kIcmp: {
-      // Fixed extents (every probe holds the 8-byte ICMP or UDP header, a
-      // TCP probe the 20-byte header) let the compiler drop StoreU16's
-      // bounds checks.
-      const std::span<uint8_t> header = transport.first<kIcmpHeaderSize>();
-      StoreU16(header, probe_template_internal::kIcmpSequenceOffset,
-               variant.icmp_sequence);
-      return variant.icmp_sequence;
-    }
-    case ProbeMethod::kUdp: {
-      const std::span<uint8_t> header = transport.first<kUdpHeaderSize>();
-      StoreU16(header, probe_template_internal::kSourcePortOffset,
-               variant.source_port);
-      StoreU16(header, probe_template_internal::kDestinationPortOffset,
-               variant.destination_port);
-      return uint64_t{variant.source_port} + variant.destination_port;
-    }
-    case ProbeMethod::kTcp: {
-      const std::span<uint8_t> header = transport.first<kTcpMinHeaderSize>();
-      StoreU16(header, probe_template_internal::kSourcePortOffset,
-               variant.source_port);
-      StoreU16(header, probe_template_internal::kDestinationPortOffset,
-               variant.destination_port);
-      StoreU32(header, probe_template_internal::kTcpSequenceOffset,
-               variant.tcp_sequence);
-      return uint64_t{variant.source_port} + variant.destination_port +
-             (variant.tcp_sequence >> 16) + (variant.tcp_sequence & 0xffff);
+    const ProbeVariant& variant,
+    std::span<uint8_t, TransportHeaderSize(kMethod)> header) {
+  if constexpr (kMethod == ProbeMethod::kIcmp) {
+    StoreU16(header, probe_template_internal::kIcmpSequenceOffset,
+             variant.icmp_sequence);
+    return variant.icmp_sequence;
+  } else if constexpr (kMethod == ProbeMethod::kUdp) {
+    StoreU16(header, probe_template_internal::kSourcePortOffset,
+             variant.source_port);
+    StoreU16(header, probe_template_internal::kDestinationPortOffset,
+             variant.destination_port);
+    return uint64_t{variant.source_port} + variant.destination_port;
+  } else {
+    StoreU16(header, probe_template_internal::kSourcePortOffset,
+             variant.source_port);
+    StoreU16(header, probe_template_internal::kDestinationPortOffset,
+             variant.destination_port);
+    StoreU32(header, probe_template_internal::kTcpSequenceOffset,
+             variant.tcp_sequence);
+    return uint64_t{variant.source_port} + variant.destination_port +
+           (variant.tcp_sequence >> 16) + (variant.tcp_sequence & 0xffff);
+  }
+}
+
+template <ProbeMethod kMethod>
+inline size_t ProbeTemplate::BuildAs(const ProbeVariant& variant,
+                                     std::span<uint8_t> datagram) const {
+  probe_template_internal::CopyProbe(bytes_.data(), bytes_.size(),
+                                     datagram.data());
+
+  // Step 1: the IPv4 header's two words and its checksum (RFC 1624). Every
+  // byte read comes from the template, never from `out`: reading back a
+  // byte just stored stalls the store queue.
+  const uint16_t ttl_protocol =
+      static_cast<uint16_t>((variant.ttl << 8) | protocol_);
+  const std::span<uint8_t, kIpv4MinHeaderSize> ip =
+      datagram.first<kIpv4MinHeaderSize>();
+  StoreU16(ip, probe_template_internal::kIpIdOffset, variant.ip_id);
+  StoreU16(ip, probe_template_internal::kIpTtlProtocolOffset, ttl_protocol);
+  StoreU16(ip, kIpv4ChecksumOffset,
+           ChecksumFinish(ip_sum_ + variant.ip_id + ttl_protocol));
+
+  // Step 2: the transport fields and their checksum. Every sum holds a
+  // nonzero term, so the result is the one a full sum gives, byte for byte.
+  // The header's fixed extent (every probe holds the 8-byte ICMP or UDP
+  // header, a TCP probe the 20-byte header) lets every store go without a
+  // bounds check.
+  const std::span<uint8_t> transport = datagram.subspan(kIpv4MinHeaderSize);
+  const std::span<uint8_t, TransportHeaderSize(kMethod)> header =
+      transport.first<TransportHeaderSize(kMethod)>();
+  uint16_t checksum = probe_template_internal::AsSent(
+      kMethod, ChecksumFinish(transport_sum_ +
+                              WriteTransportFields<kMethod>(variant, header)));
+
+  // Step 3, Paris: the data word that makes the checksum come out as
+  // wanted, found as BuildProbe finds it from the checksum with the word
+  // at zero, then added to the checksum.
+  if constexpr (kMethod != ProbeMethod::kTcp) {
+    if (paris_) {
+      uint32_t word = uint32_t{uint16_t(~*variant.fixed_checksum)} + checksum;
+      word = (word & 0xffff) + (word >> 16);
+      StoreU16(transport, probe_template_internal::kParisWordOffset,
+               static_cast<uint16_t>(word));
+      checksum = probe_template_internal::AsSent(
+          kMethod, ChecksumUpdate(checksum, 0, static_cast<uint16_t>(word)));
     }
   }
-  return 0;
+  StoreU16(header, TransportChecksumOffset(kMethod), checksum);
+  return datagram.size();
 }
 
 inline size_t ProbeTemplate::Build(const ProbeVariant& variant,
@@ -172,42 +228,17 @@ inline size_t ProbeTemplate::Build(const ProbeVariant& variant,
        *variant.fixed_checksum == 0)) {
     return 0;
   }
+  // One dispatch on the method; each path then patches fixed offsets.
   const std::span<uint8_t> datagram = out.first(bytes_.size());
-  probe_template_internal::CopyProbe(bytes_.data(), bytes_.size(),
-                                     datagram.data());
-
-  // Step 1: the IPv4 header's two words and its checksum (RFC 1624). Every
-  // byte read comes from the template, never from `out`: reading back a
-  // byte just stored stalls the store queue.
-  const uint16_t ttl_protocol =
-      static_cast<uint16_t>((variant.ttl << 8) | protocol_);
-  const std::span<uint8_t> ip = datagram.first<kIpv4MinHeaderSize>();
-  StoreU16(ip, probe_template_internal::kIpIdOffset, variant.ip_id);
-  StoreU16(ip, probe_template_internal::kIpTtlProtocolOffset, ttl_protocol);
-  StoreU16(ip, kIpv4ChecksumOffset,
-           ChecksumFinish(ip_sum_ + variant.ip_id + ttl_protocol));
-
-  // Step 2: the transport fields and their checksum. Every sum holds a
-  // nonzero term, so the result is the one a full sum gives, byte for byte.
-  const std::span<uint8_t> transport = datagram.subspan(kIpv4MinHeaderSize);
-  const size_t checksum_offset = checksum_offset_;
-  uint16_t checksum = probe_template_internal::AsSent(
-      spec_.method, ChecksumFinish(transport_sum_ +
-                                   WriteTransportFields(variant, transport)));
-
-  // Step 3, Paris: the data word that makes the checksum come out as
-  // wanted, found as BuildProbe finds it from the checksum with the word
-  // at zero, then added to the checksum.
-  if (paris) {
-    uint32_t word = uint32_t{uint16_t(~*variant.fixed_checksum)} + checksum;
-    word = (word & 0xffff) + (word >> 16);
-    StoreU16(transport, probe_template_internal::kParisWordOffset,
-             static_cast<uint16_t>(word));
-    checksum = probe_template_internal::AsSent(
-        spec_.method, ChecksumUpdate(checksum, 0, static_cast<uint16_t>(word)));
+  switch (spec_.method) {
+    case ProbeMethod::kIcmp:
+      return BuildAs<ProbeMethod::kIcmp>(variant, datagram);
+    case ProbeMethod::kUdp:
+      return BuildAs<ProbeMethod::kUdp>(variant, datagram);
+    case ProbeMethod::kTcp:
+      return BuildAs<ProbeMethod::kTcp>(variant, datagram);
   }
-  StoreU16(transport, checksum_offset, checksum);
-  return datagram.size();
+  return 0;
 }
 
 }  // namespace hoplab::crafter
