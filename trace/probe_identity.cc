@@ -82,30 +82,31 @@ std::optional<size_t> ProbeIdentity::NumberOfIpId(uint16_t first_ip_id,
          kNumIpIds;
 }
 
-std::optional<size_t> ProbeIdentity::IndexOf(
-    const crafter::ProbeKey& key) const {
+bool ProbeIdentity::FindIndex(const crafter::ProbeKey& key,
+                              size_t* index) const {
   if (key.method != options_.method ||
       key.destination != options_.destination) {
-    return std::nullopt;
+    return false;
   }
   // Unsigned differences wrap as the fields do; the number found is
   // first_probe_number + index.
-  const auto index16 = [&](uint16_t number) -> size_t {
-    return uint16_t(number - uint16_t(options_.first_probe_number));
+  const auto index16 = [&](uint16_t number) {
+    *index = uint16_t(number - uint16_t(options_.first_probe_number));
+    return true;
   };
   switch (options_.method) {
     case ProbeMethod::kIcmp:
       if (key.icmp_id != options_.icmp_id) {
-        return std::nullopt;
+        return false;
       }
       return index16(uint16_t(key.icmp_sequence - options_.first_sequence));
     case ProbeMethod::kUdp:
       if (key.source_port != options_.source_port) {
-        return std::nullopt;
+        return false;
       }
       if (options_.paris) {
         if (key.destination_port != options_.destination_port) {
-          return std::nullopt;
+          return false;
         }
         return index16(uint16_t(key.udp_checksum - kParisFirstChecksum));
       }
@@ -113,18 +114,19 @@ std::optional<size_t> ProbeIdentity::IndexOf(
           uint16_t(key.destination_port - options_.destination_port));
     case ProbeMethod::kTcp:
       if (key.destination_port != options_.destination_port) {
-        return std::nullopt;
+        return false;
       }
       if (options_.paris) {
         if (key.source_port != options_.source_port) {
-          return std::nullopt;
+          return false;
         }
-        return size_t{key.tcp_sequence - options_.tcp_sequence -
-                      options_.first_probe_number};
+        *index = size_t{key.tcp_sequence - options_.tcp_sequence -
+                        options_.first_probe_number};
+        return true;
       }
       return index16(uint16_t(key.source_port - options_.source_port));
   }
-  return std::nullopt;
+  return false;
 }
 
 }  // namespace hoplab::trace

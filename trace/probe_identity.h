@@ -57,9 +57,20 @@ class ProbeIdentity {
   // its method, destination, and fixed fields agree. Indices are recovered
   // modulo 2^16 (2^32 for TCP sequence numbers); the caller checks the
   // index against how many probes it sent.
-  std::optional<size_t> IndexOf(const crafter::ProbeKey& key) const;
+  //
+  // Inline over FindIndex: a std::optional returned from a call is put
+  // together in memory a byte at a time and read back whole (GCC 12), a
+  // store-forwarding stall longer than the rest of the match.
+  std::optional<size_t> IndexOf(const crafter::ProbeKey& key) const {
+    size_t index = 0;
+    return FindIndex(key, &index) ? std::optional<size_t>(index) : std::nullopt;
+  }
 
  private:
+  // IndexOf's search: true, with the index in `*index`, when `key` is one
+  // of this trace's probes.
+  bool FindIndex(const crafter::ProbeKey& key, size_t* index) const;
+
   // The constant ICMP checksum of Paris ICMP probes: derived from the
   // identifier, never 0 or 0xffff.
   uint16_t ParisIcmpChecksum() const;
