@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -90,21 +91,29 @@ Result<Ipv4Address> ResolveTarget(const std::string& target, bool live) {
   return resolved;
 }
 
-// Source ports start in the dynamic range (RFC 6335 §6) and leave room for
-// one port per probe of the longest trace (255 hops of 10 probes).
-constexpr uint16_t kFirstSourcePort = 32768;
-constexpr uint16_t kSourcePortChoices = 65535 - kFirstSourcePort - 2550;
+// Source ports start in the dynamic range (RFC 6335 §6), at one of
+// kSourcePortChoices ports, which leave room above for one port per probe
+// of 255 hops of 10 probes.
+constexpr size_t kFirstSourcePort = 32768;
+constexpr size_t kSourcePortChoices = 65535 - kFirstSourcePort - 2550;
 
 // Sets what tells this trace's probes from other programs': the ICMP
-// identifier, and from `bits` the first IP id, the source port where -s
-// left it open, and the TCP sequence number.
-void FillIdentifiers(uint16_t icmp_id, uint64_t bits,
+// identifier, and from `bits` the first IP id, the source port where
+// --sport left it open, and the TCP sequence number. A TCP trace counts
+// its source port up, one per probe, so a trace that may send more
+// probes (re-asks, two report cycles: trace::CheckPortRoom) chooses among
+// fewer ports.
+void FillIdentifiers(uint16_t icmp_id, uint64_t bits, int num_cycles,
                      trace::TraceOptions& options) {
   options.icmp_id = icmp_id;
   options.first_ip_id = static_cast<uint16_t>(bits);
   if (options.source_port == 0) {
+    const size_t num_fitting = 65536 - kFirstSourcePort -
+                               trace::NumDistinctNeeded(options, num_cycles) +
+                               1;
     options.source_port = static_cast<uint16_t>(
-        kFirstSourcePort + (bits >> 16) % kSourcePortChoices);
+        kFirstSourcePort +
+        (bits >> 16) % std::min(kSourcePortChoices, num_fitting));
   }
   options.tcp_sequence = static_cast<uint32_t>(bits >> 32);
 }
@@ -543,17 +552,21 @@ int RunTraceCommand(const TraceCommandOptions& options) {
     std::cerr << "hoplab: " << interval.error().message << "\n";
     return 2;
   }
+  const int num_cycles = options.report ? options.num_cycles : 1;
   if (options.live) {
     // traceroute(8) identifies its ICMP probes by its process id.
     std::random_device entropy;
     FillIdentifiers(static_cast<uint16_t>(getpid() & 0xffff),
-                    (uint64_t{entropy()} << 32) | entropy(), trace_options);
+                    (uint64_t{entropy()} << 32) | entropy(), num_cycles,
+                    trace_options);
   } else {
     // Identifiers follow from the seed, so runs repeat byte for byte.
     const uint64_t mixed = sim::SeededRandom::Mix(seed);
-    FillIdentifiers(static_cast<uint16_t>(mixed), mixed >> 16, trace_options);
+    FillIdentifiers(static_cast<uint16_t>(mixed), mixed >> 16, num_cycles,
+                    trace_options);
   }
-  if (std::string problem = trace::ValidateTraceOptions(trace_options);
+  if (std::string problem =
+          trace::ValidateTraceOptions(trace_options, num_cycles);
       !problem.empty()) {
     // A usage error, like the range errors the flag parser reports.
     std::cerr << "hoplab: " << problem << "\n";

@@ -349,6 +349,17 @@ void Builder::ChooseOptions() {
   } else if (trace_.method == ProbeMethod::kTcp) {
     options.destination_port = trace::kDefaultTcpPort;
   }
+  // TCP probes count up from source port 1 here; classic UDP probes from
+  // the captured first port, which may lie too close to 65535.
+  if (const std::string problem = trace::CheckPortRoom(options, 1);
+      options.method == ProbeMethod::kUdp && !problem.empty()) {
+    Warn(
+        "the captured probes' ports cannot be counted up as hoplab trace "
+        "does (" +
+        problem + "); the simulated trace starts at port " +
+        std::to_string(trace::kDefaultUdpPort));
+    options.destination_port = trace::kDefaultUdpPort;
+  }
   options.packet_size = trace_.packet_size;
   if (const std::string problem = trace::ValidateTraceOptions(options);
       !problem.empty()) {

@@ -12,7 +12,8 @@ CycleRunner::CycleRunner(Transport& transport, const Clock& clock,
       clock_(clock),
       options_(std::move(options)),
       cycle_options_(cycles) {
-  HOPLAB_CHECK(ValidateTraceOptions(options_).empty());
+  HOPLAB_CHECK(
+      ValidateTraceOptions(options_, cycle_options_.num_cycles).empty());
   HOPLAB_CHECK(cycle_options_.num_cycles >= 1);
 }
 

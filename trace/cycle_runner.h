@@ -32,10 +32,11 @@ class CycleRunner {
   using CycleCallback = std::function<void(int, const TraceResult&)>;
 
   // `transport` and `clock` must outlive the runner; `options` must pass
-  // ValidateTraceOptions. Cycle k runs `options` with first_probe_number
-  // and first_ip_id moved past every probe of the cycles before it, so no
-  // two cycles share a probe identity (modulo the 16-bit fields: 65536
-  // probes).
+  // ValidateTraceOptions for `cycles.num_cycles`. Cycle k runs `options`
+  // with first_probe_number and first_ip_id moved past every probe of the
+  // cycles before it. Probe fields count on modulo their range
+  // (ProbeIdentity::NumDistinct(), at least two cycles' probes), so no
+  // probe of a cycle shares its identity with one of the cycle before.
   CycleRunner(Transport& transport, const Clock& clock, TraceOptions options,
               CycleOptions cycles);
 

@@ -9,6 +9,30 @@ uint16_t ProbeIdentity::ParisIcmpChecksum() const {
   return value == 0 || value == 0xffff ? uint16_t{0x5a5a} : value;
 }
 
+namespace {
+
+// The size of the range the varying field of `options`' probes counts in.
+size_t RangeSize(const TraceOptions& options) {
+  constexpr size_t kNum16 = size_t{1} << 16;
+  switch (options.method) {
+    case ProbeMethod::kIcmp:
+      return kNum16;
+    case ProbeMethod::kUdp:
+      return kNum16 - (options.paris ? ProbeIdentity::kParisFirstChecksum
+                                     : options.destination_port);
+    case ProbeMethod::kTcp:
+      return options.paris ? size_t{1} << 32 : kNum16 - options.source_port;
+  }
+  return kNum16;
+}
+
+}  // namespace
+
+ProbeIdentity::ProbeIdentity(const TraceOptions& options)
+    : options_(options),
+      num_distinct_(RangeSize(options)),
+      first_offset_(options.first_probe_number % num_distinct_) {}
+
 crafter::ProbeSpec ProbeIdentity::SpecFor(size_t index, uint8_t ttl,
                                           uint16_t ip_id) const {
   crafter::ProbeSpec spec;
@@ -20,12 +44,15 @@ crafter::ProbeSpec ProbeIdentity::SpecFor(size_t index, uint8_t ttl,
   spec.ip_id = ip_id;
   spec.dont_fragment = options_.dont_fragment;
   spec.packet_size = options_.packet_size;
-  const size_t number = index + options_.first_probe_number;
-  const auto k16 = static_cast<uint16_t>(number);
+  // Where probe `index` lies in its field's range: below NumDistinct(),
+  // so the sums below stay within the range.
+  const size_t offset = (first_offset_ + index) % num_distinct_;
+  const auto offset16 = static_cast<uint16_t>(offset);
   switch (options_.method) {
     case ProbeMethod::kIcmp:
       spec.icmp_id = options_.icmp_id;
-      spec.icmp_sequence = static_cast<uint16_t>(options_.first_sequence + k16);
+      spec.icmp_sequence =
+          static_cast<uint16_t>(options_.first_sequence + offset16);
       if (options_.paris) {
         spec.fixed_checksum = ParisIcmpChecksum();
       }
@@ -34,10 +61,11 @@ crafter::ProbeSpec ProbeIdentity::SpecFor(size_t index, uint8_t ttl,
       spec.source_port = options_.source_port;
       spec.destination_port = options_.destination_port;
       if (options_.paris) {
-        spec.fixed_checksum = static_cast<uint16_t>(kParisFirstChecksum + k16);
+        spec.fixed_checksum =
+            static_cast<uint16_t>(kParisFirstChecksum + offset);
       } else {
         spec.destination_port =
-            static_cast<uint16_t>(options_.destination_port + k16);
+            static_cast<uint16_t>(options_.destination_port + offset);
       }
       break;
     case ProbeMethod::kTcp:
@@ -46,9 +74,9 @@ crafter::ProbeSpec ProbeIdentity::SpecFor(size_t index, uint8_t ttl,
       spec.tcp_sequence = options_.tcp_sequence;
       if (options_.paris) {
         spec.tcp_sequence =
-            options_.tcp_sequence + static_cast<uint32_t>(number);
+            options_.tcp_sequence + static_cast<uint32_t>(offset);
       } else {
-        spec.source_port = static_cast<uint16_t>(options_.source_port + k16);
+        spec.source_port = static_cast<uint16_t>(options_.source_port + offset);
       }
       break;
   }
@@ -88,45 +116,53 @@ bool ProbeIdentity::FindIndex(const crafter::ProbeKey& key,
       key.destination != options_.destination) {
     return false;
   }
-  // Unsigned differences wrap as the fields do; the number found is
-  // first_probe_number + index.
-  const auto index16 = [&](uint16_t number) {
-    *index = uint16_t(number - uint16_t(options_.first_probe_number));
-    return true;
+  // Step: the field's offset into its range. A port or Paris checksum
+  // below the range's start leaves it at num_distinct_, which no probe of
+  // this trace has.
+  size_t offset = num_distinct_;
+  const auto offset_above = [&offset](uint16_t value, uint16_t first) {
+    if (value >= first) {
+      offset = size_t{value} - first;
+    }
   };
   switch (options_.method) {
     case ProbeMethod::kIcmp:
       if (key.icmp_id != options_.icmp_id) {
         return false;
       }
-      return index16(uint16_t(key.icmp_sequence - options_.first_sequence));
+      // Sequences use all 2^16 values: the difference wraps as they do.
+      offset = uint16_t(key.icmp_sequence - options_.first_sequence);
+      break;
     case ProbeMethod::kUdp:
       if (key.source_port != options_.source_port) {
         return false;
       }
-      if (options_.paris) {
-        if (key.destination_port != options_.destination_port) {
-          return false;
-        }
-        return index16(uint16_t(key.udp_checksum - kParisFirstChecksum));
+      if (!options_.paris) {
+        offset_above(key.destination_port, options_.destination_port);
+      } else if (key.destination_port == options_.destination_port) {
+        offset_above(key.udp_checksum, kParisFirstChecksum);
       }
-      return index16(
-          uint16_t(key.destination_port - options_.destination_port));
+      break;
     case ProbeMethod::kTcp:
       if (key.destination_port != options_.destination_port) {
         return false;
       }
-      if (options_.paris) {
-        if (key.source_port != options_.source_port) {
-          return false;
-        }
-        *index = size_t{key.tcp_sequence - options_.tcp_sequence -
-                        options_.first_probe_number};
-        return true;
+      if (!options_.paris) {
+        offset_above(key.source_port, options_.source_port);
+      } else if (key.source_port == options_.source_port) {
+        offset = uint32_t(key.tcp_sequence - options_.tcp_sequence);
       }
-      return index16(uint16_t(key.source_port - options_.source_port));
+      break;
   }
-  return false;
+  if (offset >= num_distinct_) {
+    return false;
+  }
+
+  // Step: the offset is that of number first_probe_number + index, modulo
+  // the range's size; both offsets lie below it.
+  *index = offset >= first_offset_ ? offset - first_offset_
+                                   : offset + num_distinct_ - first_offset_;
+  return true;
 }
 
 }  // namespace hoplab::trace

@@ -14,15 +14,26 @@
 
 namespace hoplab::trace {
 
-// Probe k of a trace (k = 0, 1, ...; TTL-major) carries:
+// Probe number n (first_probe_number + k for probe k = 0, 1, ... of one
+// engine, TTL-major) carries:
 //
 //   method  classic (traceroute(8))            Paris (one flow)
-//   ICMP    id fixed, sequence first + k       id fixed, sequence first + k,
+//   ICMP    id fixed, sequence first + n       id fixed, sequence first + n,
 //                                              checksum fixed
 //   UDP     source port fixed,                 both ports fixed,
-//           destination port base + k          checksum kParisFirstChecksum + k
+//           destination port base + n          checksum kParisFirstChecksum + n
 //   TCP     destination port fixed,            both ports fixed,
-//           source port base + k               sequence number base + k
+//           source port base + n               sequence number base + n
+//
+// Each varying field counts through its own range and starts over at the
+// bottom of it: a port from its base up to 65535 (port 0 is never sent:
+// RFC 768 and RFC 9293 give it no meaning as a destination, and stacks
+// drop it as a source), a Paris UDP checksum from kParisFirstChecksum up to
+// 0xffff, an ICMP sequence through all 2^16 values, a TCP sequence number
+// through all 2^32. mtr(8) likewise cycles its probe ports within one
+// range. Numbers n and n + NumDistinct() therefore look alike on the wire;
+// ValidateTraceOptions keeps one trace's probes, and two cycles' of a
+// report, within NumDistinct().
 //
 // Classic probes differ in what per-flow load balancers hash (RFC 2992:
 // addresses, protocol, and the first 4 bytes past the IP header, which for
@@ -38,7 +49,13 @@ class ProbeIdentity {
   // checksum" (RFC 768).
   static constexpr uint16_t kParisFirstChecksum = 0x1000;
 
-  explicit ProbeIdentity(const TraceOptions& options) : options_(options) {}
+  explicit ProbeIdentity(const TraceOptions& options);
+
+  // How many probe numbers in a row carry distinct values in the field
+  // that tells probes apart: 65536 - base for a classic UDP or TCP port,
+  // 0x10000 - kParisFirstChecksum for Paris UDP, 2^16 for ICMP, 2^32 for
+  // Paris TCP.
+  size_t NumDistinct() const { return num_distinct_; }
 
   // The IP id of probe number `number` when probe 0 carries `first_ip_id`:
   // ids count on through 1..65535 and skip 0, which some stacks treat as
@@ -50,13 +67,15 @@ class ProbeIdentity {
   static std::optional<size_t> NumberOfIpId(uint16_t first_ip_id,
                                             uint16_t ip_id);
 
-  // The probe with index `index` and the given TTL and IP id.
+  // The probe with index `index` and the given TTL and IP id. Its varying
+  // field stays within the range above for every index (never port 0,
+  // never a UDP checksum of 0).
   crafter::ProbeSpec SpecFor(size_t index, uint8_t ttl, uint16_t ip_id) const;
 
   // The index of the probe `key` describes, if it is one of this trace's:
-  // its method, destination, and fixed fields agree. Indices are recovered
-  // modulo 2^16 (2^32 for TCP sequence numbers); the caller checks the
-  // index against how many probes it sent.
+  // its method, destination and fixed fields agree and its varying field
+  // lies in the trace's range. Indices are recovered modulo NumDistinct();
+  // the caller checks the index against how many probes it sent.
   //
   // Inline over FindIndex: a std::optional returned from a call is put
   // together in memory a byte at a time and read back whole (GCC 12), a
@@ -76,6 +95,10 @@ class ProbeIdentity {
   uint16_t ParisIcmpChecksum() const;
 
   TraceOptions options_;
+  size_t num_distinct_;
+  // first_probe_number's place in the range: first_probe_number modulo
+  // num_distinct_.
+  size_t first_offset_;
 };
 
 }  // namespace hoplab::trace

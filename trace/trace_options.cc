@@ -1,6 +1,9 @@
 #include "trace/trace_options.h"
 
+#include <algorithm>
 #include <string>
+
+#include "trace/probe_identity.h"
 
 namespace hoplab::trace {
 namespace {
@@ -24,7 +27,46 @@ uint16_t MinProbeSize(crafter::ProbeMethod method) {
 
 }  // namespace
 
-std::string ValidateTraceOptions(const TraceOptions& options) {
+size_t MaxProbesPerTrace(const TraceOptions& options) {
+  const size_t num_hops = options.first_ttl > options.max_ttl
+                              ? 0
+                              : size_t{options.max_ttl} - options.first_ttl + 1;
+  return num_hops * size_t(std::max(options.num_queries, 0) +
+                           std::max(options.limit_retries, 0));
+}
+
+size_t NumDistinctNeeded(const TraceOptions& options, int num_cycles) {
+  return MaxProbesPerTrace(options) * (num_cycles > 1 ? 2 : 1);
+}
+
+std::string CheckPortRoom(const TraceOptions& options, int num_cycles) {
+  // The fields of ICMP and Paris probes hold at least 61440 numbers, more
+  // than two of the largest traces send (2 x 255 TTLs x (10 + 5)).
+  if (options.paris || options.method == crafter::ProbeMethod::kIcmp) {
+    return "";
+  }
+  const bool udp = options.method == crafter::ProbeMethod::kUdp;
+  const std::string flag = udp ? "-p" : "--sport";
+  const uint16_t first = udp ? options.destination_port : options.source_port;
+  const size_t num_needed = NumDistinctNeeded(options, num_cycles);
+  const size_t room = ProbeIdentity(options).NumDistinct();
+  if (room >= num_needed) {
+    return "";
+  }
+  const std::string how_many =
+      std::to_string(size_t{options.max_ttl} - options.first_ttl + 1) +
+      " TTLs x (-q " + std::to_string(options.num_queries) +
+      " + --limit-retries " + std::to_string(options.limit_retries) + ")";
+  return flag + " " + std::to_string(first) + " leaves " +
+         std::to_string(room) + " ports up to 65535, but " +
+         (num_cycles > 1 ? "two report cycles in a row" : "one trace") +
+         " may send " + std::to_string(num_needed) + " probes (" +
+         (num_cycles > 1 ? "2 x " : "") + how_many +
+         "), one port each: " + flag + " must be at most " +
+         std::to_string(first + room - num_needed);
+}
+
+std::string ValidateTraceOptions(const TraceOptions& options, int num_cycles) {
   if (options.first_ttl < 1) {
     return "first TTL (-f) must be 1..255, got 0";
   }
@@ -73,6 +115,9 @@ std::string ValidateTraceOptions(const TraceOptions& options) {
   if (options.method != crafter::ProbeMethod::kIcmp &&
       (options.source_port == 0 || options.destination_port == 0)) {
     return "ports (-p, --sport) must be 1..65535";
+  }
+  if (std::string room = CheckPortRoom(options, num_cycles); !room.empty()) {
+    return room;
   }
   if (options.destination.IsUnspecified()) {
     return "the destination must not be 0.0.0.0";

@@ -5,6 +5,7 @@
 #define HOPLAB_TRACE_TRACE_OPTIONS_H_
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -100,9 +101,31 @@ struct TraceOptions {
   uint32_t first_probe_number = 0;
 };
 
+// The most probes one trace of `options` sends (every one takes a probe
+// number, ProbeIdentity): -q for each TTL from -f to -m, and one re-ask
+// for each TTL in each --limit-retries round.
+size_t MaxProbesPerTrace(const TraceOptions& options);
+
+// How many probe numbers in a row must look different on the wire for
+// `num_cycles` report cycles (1: a single trace): every probe of one
+// trace, or of two cycles in a row, so that a reply arriving after its
+// own cycle ended matches no probe of the next (cycles count on modulo
+// ProbeIdentity::NumDistinct()).
+size_t NumDistinctNeeded(const TraceOptions& options, int num_cycles);
+
+// Classic UDP and TCP probes count a port up from -p (UDP) or --sport
+// (TCP), one per probe number, and never send port 0 (ProbeIdentity). ""
+// when the ports from there to 65535 hold NumDistinctNeeded() numbers;
+// otherwise a message naming the flag and the largest value it may take.
+// Always "" for ICMP and Paris probes, whose counted fields hold more
+// numbers than two of the largest traces send.
+std::string CheckPortRoom(const TraceOptions& options, int num_cycles);
+
 // Returns an error message naming the option and the accepted range, or an
-// empty string when the options are usable.
-std::string ValidateTraceOptions(const TraceOptions& options);
+// empty string when the options are usable for `num_cycles` report cycles
+// (1: a single trace).
+std::string ValidateTraceOptions(const TraceOptions& options,
+                                 int num_cycles = 1);
 
 }  // namespace hoplab::trace
 

@@ -12,10 +12,12 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "crafter/byte_cursor.h"
 #include "crafter/ipv4_address.h"
 #include "tests/integration/subprocess.h"
 #include "tests/replay/pcap_test_util.h"
@@ -358,10 +360,92 @@ INSTANTIATE_TEST_SUITE_P(
                      {"-t", "0x10", "198.51.100.7"},
                      "--tos: expected a whole number from 0 to 255, got "
                      "'0x10'"},
+        // Classic UDP and TCP probes count a port up, one per probe; the
+        // ports left up to 65535 must hold a trace's 120 (30 TTLs x (3 +
+        // 1 re-ask)), or a report's two cycles of 60.
+        BadUsageCase{"UdpPortTooCloseToTheTop",
+                     {"-U", "-p", "65530", "198.51.100.7"},
+                     "-p 65530 leaves 6 ports up to 65535, but one trace may "
+                     "send 120 probes"},
+        BadUsageCase{"TcpSourcePortTooCloseToTheTop",
+                     {"-T", "--sport", "65530", "198.51.100.7"},
+                     "--sport must be at most 65416"},
+        BadUsageCase{
+            "ReportPortTooCloseToTheTop",
+            {"-U", "--report", "-c", "2", "-p", "65450", "198.51.100.7"},
+            "two report cycles in a row may send 120 probes (2 x 30 "
+            "TTLs x (-q 1 + --limit-retries 1)), one port each: -p "
+            "must be at most 65416"},
         BadUsageCase{"SeedAbove64Bits",
                      {"--seed", "18446744073709551616", "198.51.100.7"},
                      "18446744073709551616"}),
     [](const testing::TestParamInfo<BadUsageCase>& info) {
+      return info.param.name;
+    });
+
+struct PortRangeCase {
+  std::string name;
+  std::vector<std::string> flags;
+  // The port counted up, one per probe: -p's or --sport's.
+  uint16_t first_port;
+};
+
+void PrintTo(const PortRangeCase& c, std::ostream* os) { *os << c.name; }
+
+class TraceCliPortRangeTest
+    : public TraceCliTest,
+      public testing::WithParamInterface<PortRangeCase> {};
+
+// The largest -p or --sport a trace takes, and a report long enough to
+// go round its ports several times: no probe in the capture carries port
+// 0 or one below the first, every port up to 65535 is used, and every
+// cycle finds the target.
+TEST_P(TraceCliPortRangeTest, CapturesNoProbeWithPortZero) {
+  const PortRangeCase& c = GetParam();
+  const std::string pcap = dir_.File("ports.pcap");
+  std::vector<std::string> args = c.flags;
+  args.insert(args.end(), {"-n", "--pcap", pcap, "198.51.100.7"});
+
+  const CommandResult run = Trace(args);
+
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto read = ReadPcap(pcap);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  std::set<uint16_t> ports;
+  size_t num_probes = 0;
+  for (const testing_util::PcapRecord& record : read->records) {
+    ASSERT_GE(record.bytes.size(), 28u);
+    const crafter::Ipv4Address source(crafter::LoadU32(record.bytes, 12));
+    if (source != kHost) {
+      continue;
+    }
+    // UDP: the destination port; TCP: the source port.
+    const bool udp = record.bytes[9] == 17;
+    const uint16_t port = crafter::LoadU16(record.bytes, udp ? 22 : 20);
+    ASSERT_NE(port, 0) << "probe " << num_probes;
+    ASSERT_GE(port, c.first_port) << "probe " << num_probes;
+    ports.insert(port);
+    ++num_probes;
+  }
+  EXPECT_EQ(ports.size(), 65536 - size_t{c.first_port});
+  EXPECT_GT(num_probes, ports.size()) << "the ports did not come round";
+  EXPECT_THAT(run.out,
+              testing::ContainsRegex(R"([|]-- 198\.51\.100\.7 +0\.0%)"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Methods, TraceCliPortRangeTest,
+    testing::Values(
+        // 30 TTLs x (1 + 1 re-ask) a cycle, two cycles: 120 ports.
+        PortRangeCase{
+            "UdpReport",
+            {"-U", "-p", "65416", "--report", "-c", "20", "--interval", "0"},
+            65416},
+        PortRangeCase{"TcpReport",
+                      {"-T", "--sport", "65416", "--report", "-c", "20",
+                       "--interval", "0"},
+                      65416}),
+    [](const testing::TestParamInfo<PortRangeCase>& info) {
       return info.param.name;
     });
 

@@ -7,8 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
+#include <set>
+#include <span>
+#include <string>
 #include <vector>
 
+#include "crafter/byte_cursor.h"
 #include "crafter/reply.h"
 #include "sim/builtin_network.h"
 #include "sim/sim_transport.h"
@@ -92,6 +97,63 @@ TEST(CycleRunnerTest, DoesNotMatchALateReplyOfOneCycleInTheNext) {
   // of those probes.
   EXPECT_EQ((*cycles)[0].counters.num_unmatched, 0u);
   EXPECT_GE((*cycles)[1].counters.num_unmatched, 1u);
+}
+
+// The built-in network, keeping a copy of every datagram sent into it.
+class RecordingNetwork final : public sim::Network {
+ public:
+  std::string Name() const override { return "recording"; }
+
+  void Send(std::span<const uint8_t> datagram, TimePoint sent_at,
+            std::vector<sim::Delivery>& replies) override {
+    sent_.emplace_back(datagram.begin(), datagram.end());
+    inner_.Send(datagram, sent_at, replies);
+  }
+
+  const std::vector<std::vector<uint8_t>>& sent() const { return sent_; }
+
+ private:
+  sim::BuiltinNetwork inner_;
+  std::vector<std::vector<uint8_t>> sent_;
+};
+
+TEST(CycleRunnerTest, CountsUdpPortsRoundBelow65536AndMatchesEveryCycle) {
+  // Step: -p 65516, -m 10 -q 1, no re-asks: up to 10 probes a cycle, and
+  // the 20 ports 65516..65535 hold two cycles. Twelve cycles of 10 probes
+  // (the target is hop 9; the window sends hop 10's too) go round six
+  // times.
+  RecordingNetwork network;
+  sim::VirtualClock clock;
+  sim::SimTransport transport(network, clock);
+  TraceOptions options = OneProbePerHop();
+  options.method = crafter::ProbeMethod::kUdp;
+  options.max_ttl = 10;
+  options.limit_retries = 0;
+  options.source_port = 40000;
+  options.destination_port = 65516;
+  CycleRunner runner(transport, clock, options, {12, seconds(0)});
+
+  auto cycles = runner.Run();
+
+  // Step: every cycle found every hop, the last as the first.
+  ASSERT_TRUE(cycles.ok()) << cycles.error().message;
+  ASSERT_EQ(cycles->size(), 12u);
+  for (const TraceResult& cycle : *cycles) {
+    EXPECT_TRUE(cycle.reached);
+    ASSERT_EQ(cycle.hops.size(), 9u);
+    for (const Hop& hop : cycle.hops) {
+      EXPECT_TRUE(hop.probes[0].from.has_value()) << "hop " << int(hop.ttl);
+    }
+  }
+  // Step: every probe went to a port from 65516 up, never to 0.
+  ASSERT_EQ(network.sent().size(), 120u);
+  std::set<uint16_t> ports;
+  for (const std::vector<uint8_t>& probe : network.sent()) {
+    const uint16_t port = crafter::LoadU16(probe, 22);  // UDP destination.
+    EXPECT_GE(port, 65516);
+    ports.insert(port);
+  }
+  EXPECT_EQ(ports.size(), 20u);
 }
 
 }  // namespace

@@ -807,5 +807,56 @@ TEST(ValidateTraceOptionsTest, NamesTheOptionAndItsRange) {
   }
 }
 
+TEST(ValidateTraceOptionsTest, KeepsEveryCountedPortOfATraceBelow65536) {
+  // 30 TTLs of 3 probes and one re-ask each: up to 120 probes, one port
+  // each, so -p (UDP) and --sport (TCP) may be at most 65536 - 120.
+  TraceOptions udp = DefaultOptions();
+  udp.method = crafter::ProbeMethod::kUdp;
+  EXPECT_EQ(MaxProbesPerTrace(udp), 120u);
+  udp.destination_port = 65416;
+  EXPECT_EQ(ValidateTraceOptions(udp), "");
+  udp.destination_port = 65530;
+  EXPECT_EQ(ValidateTraceOptions(udp),
+            "-p 65530 leaves 6 ports up to 65535, but one trace may send 120 "
+            "probes (30 TTLs x (-q 3 + --limit-retries 1)), one port each: "
+            "-p must be at most 65416");
+
+  TraceOptions tcp = DefaultOptions();
+  tcp.method = crafter::ProbeMethod::kTcp;
+  tcp.destination_port = kDefaultTcpPort;
+  tcp.first_ttl = 10;
+  tcp.max_ttl = 12;
+  tcp.num_queries = 1;
+  tcp.limit_retries = 0;
+  tcp.source_port = 65533;
+  EXPECT_EQ(ValidateTraceOptions(tcp), "");
+  tcp.source_port = 65534;
+  EXPECT_EQ(ValidateTraceOptions(tcp),
+            "--sport 65534 leaves 2 ports up to 65535, but one trace may "
+            "send 3 probes (3 TTLs x (-q 1 + --limit-retries 0)), one port "
+            "each: --sport must be at most 65533");
+
+  // Paris probes keep their ports; ICMP probes have none.
+  udp.paris = true;
+  EXPECT_EQ(ValidateTraceOptions(udp), "");
+  tcp.paris = true;
+  EXPECT_EQ(ValidateTraceOptions(tcp), "");
+}
+
+TEST(ValidateTraceOptionsTest, ReportCyclesNeedPortsForTwoCyclesInARow) {
+  // -q 1 and one re-ask: 60 probes a cycle, 120 for two.
+  TraceOptions udp = DefaultOptions();
+  udp.method = crafter::ProbeMethod::kUdp;
+  udp.num_queries = 1;
+  udp.destination_port = 65450;
+  EXPECT_EQ(ValidateTraceOptions(udp, 1), "");
+  EXPECT_EQ(ValidateTraceOptions(udp, 2),
+            "-p 65450 leaves 86 ports up to 65535, but two report cycles in "
+            "a row may send 120 probes (2 x 30 TTLs x (-q 1 + "
+            "--limit-retries 1)), one port each: -p must be at most 65416");
+  udp.destination_port = 65416;
+  EXPECT_EQ(ValidateTraceOptions(udp, 100000), "");
+}
+
 }  // namespace
 }  // namespace hoplab::trace

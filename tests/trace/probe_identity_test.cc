@@ -113,6 +113,102 @@ TEST_P(ProbeIdentityTest, IgnoresKeysOfOtherTraces) {
   EXPECT_EQ(identity.IndexOf(other_program), std::nullopt);
 }
 
+// A classic trace whose counted port starts `room` ports below 65536.
+TraceOptions NearTheTop(ProbeMethod method, uint16_t room) {
+  TraceOptions options = OptionsFor(method, false);
+  const auto base = static_cast<uint16_t>(65536 - room);
+  if (method == ProbeMethod::kUdp) {
+    options.destination_port = base;
+  } else {
+    options.source_port = base;
+  }
+  return options;
+}
+
+uint16_t CountedPort(const crafter::ProbeSpec& spec) {
+  return spec.method == ProbeMethod::kUdp ? spec.destination_port
+                                          : spec.source_port;
+}
+
+// Classic UDP (destination port) and TCP (source port) probes.
+class ProbeIdentityRangeTest : public testing::TestWithParam<ProbeMethod> {};
+
+TEST_P(ProbeIdentityRangeTest, CountsPortsUpTo65535AndRoundAgainNeverZero) {
+  // Step: a report's later cycle, whose first number lies past several
+  // rounds of the 120 ports 65416..65535.
+  TraceOptions options = NearTheTop(GetParam(), 120);
+  options.first_probe_number = 1000;
+  const ProbeIdentity identity(options);
+  ASSERT_EQ(identity.NumDistinct(), 120u);
+
+  // Step: 120 probes take each port once, 65535 and 65416 included.
+  std::set<uint16_t> ports;
+  std::vector<uint8_t> bytes;
+  for (size_t index = 0; index < 120; ++index) {
+    const uint16_t port = CountedPort(identity.SpecFor(index, 5, 77));
+    ASSERT_GE(port, 65416) << "probe " << index;
+    ports.insert(port);
+    ASSERT_EQ(identity.IndexOf(QuotedKey(identity, index, bytes)), index)
+        << "probe " << index << ", port " << port;
+  }
+  EXPECT_EQ(ports.size(), 120u);
+  // Number 1000 is 40 past the 8th round: port 65456; 65535 follows 79
+  // probes later, then 65416.
+  EXPECT_EQ(CountedPort(identity.SpecFor(0, 5, 77)), 65456);
+  EXPECT_EQ(CountedPort(identity.SpecFor(79, 5, 77)), 65535);
+  EXPECT_EQ(CountedPort(identity.SpecFor(80, 5, 77)), 65416);
+  // Probe 120 looks like probe 0 again.
+  EXPECT_EQ(CountedPort(identity.SpecFor(120, 5, 77)), 65456);
+}
+
+TEST_P(ProbeIdentityRangeTest, AnOnlyPortRoundTrips) {
+  TraceOptions options = NearTheTop(GetParam(), 1);
+  options.first_probe_number = 77;
+  const ProbeIdentity identity(options);
+  std::vector<uint8_t> bytes;
+  EXPECT_EQ(CountedPort(identity.SpecFor(0, 5, 77)), 65535);
+  EXPECT_EQ(CountedPort(identity.SpecFor(1, 5, 77)), 65535);
+  EXPECT_EQ(identity.IndexOf(QuotedKey(identity, 0, bytes)), 0u);
+}
+
+TEST_P(ProbeIdentityRangeTest, IgnoresPortsBelowTheTracesFirst) {
+  const ProbeIdentity identity(NearTheTop(GetParam(), 120));
+  std::vector<uint8_t> bytes;
+  crafter::ProbeKey key = QuotedKey(identity, 0, bytes);
+  for (const uint16_t port : {uint16_t{0}, uint16_t{1}, uint16_t{65415}}) {
+    (GetParam() == ProbeMethod::kUdp ? key.destination_port : key.source_port) =
+        port;
+    EXPECT_EQ(identity.IndexOf(key), std::nullopt) << "port " << port;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(CountedPorts, ProbeIdentityRangeTest,
+                         testing::Values(ProbeMethod::kUdp, ProbeMethod::kTcp),
+                         [](const auto& info) {
+                           return std::string(
+                               crafter::ProbeMethodName(info.param));
+                         });
+
+TEST(ProbeIdentityParisRangeTest, UdpChecksumsComeRoundWithoutZero) {
+  TraceOptions options = OptionsFor(ProbeMethod::kUdp, true);
+  const ProbeIdentity identity(options);
+  const size_t num_checksums = 0x10000 - ProbeIdentity::kParisFirstChecksum;
+  ASSERT_EQ(identity.NumDistinct(), num_checksums);
+  std::vector<uint8_t> bytes;
+  // Numbers num_checksums - 2 .. num_checksums + 1: 0xfffe, 0xffff, then
+  // the first checksum again, every one buildable and recovered.
+  options.first_probe_number = static_cast<uint32_t>(num_checksums - 2);
+  const ProbeIdentity late(options);
+  const uint16_t expected[] = {0xfffe, 0xffff,
+                               ProbeIdentity::kParisFirstChecksum,
+                               ProbeIdentity::kParisFirstChecksum + 1};
+  for (size_t index = 0; index < 4; ++index) {
+    EXPECT_EQ(late.SpecFor(index, 5, 77).fixed_checksum, expected[index]);
+    EXPECT_EQ(late.IndexOf(QuotedKey(late, index, bytes)), index)
+        << "probe " << index;
+  }
+}
+
 TEST(ProbeIpIdTest, CountsThroughEveryNonZeroIdAndBack) {
   for (const uint16_t first : {uint16_t{0}, uint16_t{1}, uint16_t{1000},
                                uint16_t{65534}, uint16_t{65535}}) {
