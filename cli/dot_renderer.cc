@@ -1,7 +1,8 @@
 #include "cli/dot_renderer.h"
 
+#include <cstdint>
 #include <optional>
-#include <set>
+#include <string>
 #include <vector>
 
 namespace hoplab::cli {
@@ -24,14 +25,31 @@ std::string Quoted(const std::string& text) {
   return out + "\"";
 }
 
-std::string NodeId(crafter::Ipv4Address address) {
-  std::string id = "r_" + address.ToString();
+// The node of `address` at `ttl`: "h<ttl>_a_b_c_d".
+std::string NodeId(uint8_t ttl, crafter::Ipv4Address address) {
+  std::string id = "h" + std::to_string(ttl) + "_" + address.ToString();
   for (char& c : id) {
     if (c == '.') {
       c = '_';
     }
   }
   return id;
+}
+
+// "<ttl>. a.b.c.d", its marks, and its name on a second line.
+std::string NodeLabel(uint8_t ttl, crafter::Ipv4Address address,
+                      const std::vector<std::string>& marks,
+                      trace::NameResolver* resolver) {
+  std::string label = std::to_string(ttl) + ". " + address.ToString();
+  for (const std::string& mark : marks) {
+    label += " " + mark;
+  }
+  if (resolver != nullptr) {
+    if (std::optional<std::string> name = resolver->ReverseName(address)) {
+      label += "\n" + *name;
+    }
+  }
+  return label;
 }
 
 }  // namespace
@@ -45,38 +63,34 @@ std::string RenderDot(const std::string& source, const trace::Report& report,
       "  node [shape=box, fontname=\"monospace\"];\n"
       "  source [label=" +
       Quoted(source) + ", shape=ellipse];\n";
-  std::set<uint32_t> drawn;
   std::vector<std::string> previous = {"source"};
   std::string edges;
   for (const trace::ReportHop& hop : report.hops) {
+    // Step: this TTL's nodes, each (TTL, responder) once, and their rank.
     const std::string ttl = std::to_string(hop.ttl);
     std::vector<std::string> level;
-    std::string rank = "  { rank=same;";
     if (hop.responders.empty()) {
       level.push_back("silent_" + ttl);
       text += "  silent_" + ttl + " [label=" + Quoted(ttl + ". *") +
               ", style=dashed];\n";
     }
-    for (crafter::Ipv4Address address : hop.responders) {
-      const std::string id = NodeId(address);
-      level.push_back(id);
-      // A responder seen again at a later TTL (a loop) keeps its node.
-      if (!drawn.insert(address.value()).second) {
-        continue;
-      }
-      std::string label = ttl + ". " + address.ToString();
-      if (resolver != nullptr) {
-        if (std::optional<std::string> name = resolver->ReverseName(address)) {
-          label += "\n" + *name;
-        }
-      }
-      text += "  " + id + " [label=" + Quoted(label) +
+    for (size_t i = 0; i < hop.responders.size(); ++i) {
+      const crafter::Ipv4Address address = hop.responders[i];
+      const std::vector<std::string> no_marks;
+      const std::vector<std::string>& marks =
+          i < hop.marks.size() ? hop.marks[i] : no_marks;
+      level.push_back(NodeId(hop.ttl, address));
+      text += "  " + level.back() + " [label=" +
+              Quoted(NodeLabel(hop.ttl, address, marks, resolver)) +
               (address == destination ? ", shape=doublecircle" : "") + "];\n";
     }
+    std::string rank = "  { rank=same;";
     for (const std::string& id : level) {
       rank += " " + id + ";";
     }
     text += rank + " }\n";
+
+    // Step: an edge from each node of the TTL before to each of this one.
     for (const std::string& from : previous) {
       for (const std::string& to : level) {
         edges += "  " + from + " -> " + to + ";\n";

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <string>
+#include <vector>
+
+#include "trace/annotation.h"
 
 namespace hoplab::trace {
 namespace {
@@ -21,9 +25,18 @@ void Accumulate(const Hop& hop, ReportHop& pooled, std::vector<double>& rtts) {
       continue;
     }
     ++pooled.num_received;
-    if (std::find(pooled.responders.begin(), pooled.responders.end(),
-                  *probe.from) == pooled.responders.end()) {
+    const auto found = std::find(pooled.responders.begin(),
+                                 pooled.responders.end(), *probe.from);
+    const auto at = static_cast<size_t>(found - pooled.responders.begin());
+    if (found == pooled.responders.end()) {
       pooled.responders.push_back(*probe.from);
+      pooled.marks.emplace_back();
+    }
+    std::vector<std::string>& marks = pooled.marks[at];
+    if (const std::string mark = Annotation(probe);
+        !mark.empty() &&
+        std::find(marks.begin(), marks.end(), mark) == marks.end()) {
+      marks.push_back(mark);
     }
     rtts.push_back(Milliseconds(probe.rtt));
   }

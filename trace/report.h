@@ -4,6 +4,7 @@
 #define HOPLAB_TRACE_REPORT_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "crafter/ipv4_address.h"
@@ -32,6 +33,10 @@ struct ReportHop {
   // Every address that answered at this TTL, in the order each first
   // answered; empty when none did.
   std::vector<crafter::Ipv4Address> responders;
+  // The marks (Annotation: "!X", "!H", ...) of each responder's answers,
+  // one entry per entry of `responders`: its distinct marks in the order
+  // first seen, none when its answers carried none.
+  std::vector<std::vector<std::string>> marks;
   int num_sent = 0;
   int num_received = 0;
   // Round trips of the answered probes in milliseconds, over all

@@ -85,48 +85,78 @@ class JsonSchemaTest(unittest.TestCase):
 
 
 class DotTest(unittest.TestCase):
-    def render(self, *args):
+    def render(self, *args, target=TARGET):
+        """The node names, edges, positions and DOT text of `--dot`."""
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "path.dot")
-            hoplab("trace", "-n", "--dot", path, *args, TARGET)
+            hoplab("trace", "-n", "--dot", path, *args, target)
+            with open(path) as f:
+                text = f.read()
             rendered = subprocess.run(["dot", "-Tjson", path],
                                       capture_output=True, text=True,
                                       check=True, timeout=60)
+            # The SVG a user makes from it, without a warning.
+            svg = subprocess.run(["dot", "-Tsvg", path],
+                                 capture_output=True, text=True,
+                                 check=True, timeout=60)
+            self.assertEqual(svg.stderr, "")
+            self.assertIn("<svg", svg.stdout)
         graph = json.loads(rendered.stdout)
         # Subgraphs (the rank=same groups) are objects too; nodes are the
         # objects that hold no nodes of their own.
         names = {o["_gvid"]: o["name"] for o in graph.get("objects", [])
                  if "nodes" not in o}
-        edges = {(names[e["tail"]], names[e["head"]])
-                 for e in graph.get("edges", [])}
+        self.labels = {o["name"]: o["label"]
+                       for o in graph.get("objects", []) if "nodes" not in o}
+        edges = [(names[e["tail"]], names[e["head"]])
+                 for e in graph.get("edges", [])]
+        self.assertEqual(len(edges), len(set(edges)), "an edge drawn twice")
         positions = {o["name"]: tuple(map(float, o["pos"].split(",")))
                      for o in graph.get("objects", [])
                      if "pos" in o and "nodes" not in o}
-        return set(names.values()), edges, positions
+        self.text = text
+        return set(names.values()), set(edges), positions
 
     def test_draws_one_node_per_responder_and_edges_per_ttl_step(self):
         nodes, edges, _ = self.render("-U", "--report", "-c", "3")
         self.assertIn("source", nodes)
-        self.assertIn("r_203_0_113_229", nodes)
-        self.assertIn("r_203_0_113_230", nodes)
-        self.assertIn("r_198_51_100_7", nodes)
+        self.assertIn("h4_203_0_113_229", nodes)
+        self.assertIn("h4_203_0_113_230", nodes)
+        self.assertIn("h9_198_51_100_7", nodes)
         self.assertEqual(len(nodes), 11)  # source, 8 routers + 1, the target
-        self.assertIn(("source", "r_192_0_2_1"), edges)
-        for balanced in ("r_203_0_113_229", "r_203_0_113_230"):
-            self.assertIn(("r_198_51_100_9", balanced), edges)
-            self.assertIn((balanced, "r_203_0_113_156"), edges)
+        self.assertIn(("source", "h1_192_0_2_1"), edges)
+        for balanced in ("h4_203_0_113_229", "h4_203_0_113_230"):
+            self.assertIn(("h3_198_51_100_9", balanced), edges)
+            self.assertIn((balanced, "h5_203_0_113_156"), edges)
 
     def test_puts_a_balanced_hops_routers_side_by_side(self):
         _, _, positions = self.render("-U")
-        left = positions["r_203_0_113_229"]
-        right = positions["r_203_0_113_230"]
+        left = positions["h4_203_0_113_229"]
+        right = positions["h4_203_0_113_230"]
         self.assertEqual(left[1], right[1])  # the same rank
         self.assertNotEqual(left[0], right[0])
 
     def test_draws_a_silent_hop_for_a_path_cut_short(self):
         nodes, edges, _ = self.render("-m", "2", "-w", "1")
-        self.assertEqual(nodes, {"source", "r_192_0_2_1", "r_198_51_100_1"})
+        self.assertEqual(nodes, {"source", "h1_192_0_2_1", "h2_198_51_100_1"})
         self.assertEqual(len(edges), 2)
+
+    def test_keeps_a_router_that_answers_at_two_ttls_apart(self):
+        # The firewall answers hop 2 with Time Exceeded and hop 3 with
+        # "!X" (administratively prohibited), as the text output shows.
+        nodes, edges, positions = self.render(
+            "-U", "--sim", os.path.join(ROOT, "sim", "topologies",
+                                        "firewall.yaml"),
+            target="203.0.113.70")
+        self.assertEqual(nodes, {"source", "h1_192_0_2_1", "h2_198_51_100_1",
+                                 "h3_198_51_100_1"})
+        self.assertEqual(edges, {("source", "h1_192_0_2_1"),
+                                 ("h1_192_0_2_1", "h2_198_51_100_1"),
+                                 ("h2_198_51_100_1", "h3_198_51_100_1")})
+        self.assertEqual(self.labels["h3_198_51_100_1"], "3. 198.51.100.1 !X")
+        self.assertGreater(positions["h2_198_51_100_1"][1],
+                           positions["h3_198_51_100_1"][1])  # TTL 3 below
+        self.assertEqual(self.text.count("rank=same"), 3)  # once per TTL
 
 
 class ProgressTest(unittest.TestCase):

@@ -72,6 +72,26 @@ TEST(ReportTest, ListsEveryResponderOfAHopInTheOrderTheyFirstAnswered) {
   EXPECT_THAT(report.hops[0].responders, ElementsAre(kRouterB, kRouterA));
 }
 
+TEST(ReportTest, KeepsEachRespondersDistinctMarks) {
+  // Router B refuses with !X (code 13) twice and !H (code 1) once; router
+  // A's Time Exceeded carries no mark.
+  const auto unreachable = [](uint8_t code) {
+    ProbeResult probe = Probe(kRouterB, 10);
+    probe.kind = crafter::ReplyKind::kDestinationUnreachable;
+    probe.icmp_code = code;
+    return probe;
+  };
+  const Report report = BuildReport({
+      Cycle({{Probe(kRouterA, 10), unreachable(13)}}),
+      Cycle({{unreachable(13), unreachable(1)}}),
+  });
+
+  ASSERT_EQ(report.hops.size(), 1u);
+  EXPECT_THAT(report.hops[0].responders, ElementsAre(kRouterA, kRouterB));
+  EXPECT_THAT(report.hops[0].marks,
+              ElementsAre(ElementsAre(), ElementsAre("!X", "!H")));
+}
+
 TEST(ReportTest, CallsLossThatLaterHopsDoNotShowIcmpLimited) {
   // Hop 1 answers half the time, hop 2 always: hop 1 forwarded every probe.
   const Report report = BuildReport({
