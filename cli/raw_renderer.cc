@@ -22,11 +22,12 @@ bool Earlier(const RawEvent& a, const RawEvent& b) {
   return std::tie(a.at, a.seq, a.order) < std::tie(b.at, b.seq, b.order);
 }
 
+// The send and reply events of every probe the cycles' hops hold, each
+// probe numbered after the one before it, across cycles.
 std::vector<RawEvent> EventsOf(const std::vector<trace::TraceResult>& cycles) {
   std::vector<RawEvent> events;
-  size_t first_seq = 0;
+  size_t seq = 0;
   for (const trace::TraceResult& cycle : cycles) {
-    size_t seq = first_seq;
     for (const trace::Hop& hop : cycle.hops) {
       const int pos = hop.ttl - 1;
       for (const trace::ProbeResult& probe : hop.probes) {
@@ -37,7 +38,6 @@ std::vector<RawEvent> EventsOf(const std::vector<trace::TraceResult>& cycles) {
         ++seq;
       }
     }
-    first_seq += cycle.counters.num_sent;
   }
   std::stable_sort(events.begin(), events.end(), Earlier);
   return events;

@@ -20,9 +20,12 @@ namespace hoplab::cli {
 //   d <pos> <name>     the responder's name, once per hop and name (not
 //                      with a null `resolver`)
 //   p <pos> <usec> <seq>  probe <seq> answered after <usec> microseconds
-// <pos> counts hops from 0 (TTL 1), as mtr does; <seq> is the probe's
-// number in the run (cycle after cycle; trace::CycleRunner numbers the
-// probes so). Lost probes have an "x" line and no "p" line.
+// <pos> counts hops from 0 (TTL 1), as mtr does. The probes shown are
+// those of the cycles' hops, the ones the text output prints: -q per hop
+// (the last send of a re-asked probe); the probes -N sent past the hop
+// that ended a cycle are in no hop and not shown. <seq> numbers the
+// probes shown 0, 1, 2, ... in hop order, cycle after cycle, without
+// gaps. Lost probes have an "x" line and no "p" line.
 std::string RenderRaw(const std::vector<trace::TraceResult>& cycles,
                       trace::NameResolver* resolver);
 
