@@ -137,13 +137,22 @@ std::string RenderReportCsv(const trace::Report& report,
   for (const trace::ReportHop& hop : report.hops) {
     std::string addresses;
     std::string names;
+    bool any_named = false;
     for (size_t i = 0; i < hop.responders.size(); ++i) {
       const std::string separator = i == 0 ? "" : ";";
       addresses += separator + hop.responders[i].ToString();
       names += separator;
       if (resolver != nullptr) {
-        names += resolver->ReverseName(hop.responders[i]).value_or("");
+        const std::optional<std::string> name =
+            resolver->ReverseName(hop.responders[i]);
+        any_named = any_named || (name.has_value() && !name->empty());
+        names += name.value_or("");
       }
+    }
+    // No name at all is an empty field, as for a single responder, not
+    // a row of bare separators.
+    if (!any_named) {
+      names.clear();
     }
     text += std::to_string(hop.ttl) + "," + CsvField(addresses) + "," +
             CsvField(names) + "," + Format("%.1f", hop.LossPercent()) + "," +

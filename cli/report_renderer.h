@@ -43,7 +43,10 @@ std::string RenderReportJson(const JsonTraceInfo& info,
 
 // One CSV line per hop (RFC 4180) after the header line
 // "hop,addresses,names,loss_percent,sent,received,last_ms,avg_ms,best_ms,
-// worst_ms,stdev_ms,loss_kind": addresses and names separated by ';'.
+// worst_ms,stdev_ms,loss_kind": addresses separated by ';', and names
+// likewise, one entry per address in the same order (empty for an address
+// without a name). When no address of the hop has a name (or `resolver`
+// is null), names is empty, as for a single nameless responder.
 std::string RenderReportCsv(const trace::Report& report,
                             trace::NameResolver* resolver);
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "crafter/icmp.h"
 #include "crafter/icmp_extension.h"
+#include "tests/cli/fake_resolver.h"
 
 namespace hoplab::cli {
 namespace {
@@ -76,19 +78,10 @@ TEST(JsonRendererTest, PutsTheTopLevelKeysInTheDocumentedOrder) {
   EXPECT_EQ(json["reached"], false);
 }
 
-// Names for some addresses and none for the rest.
-class FakeResolver final : public trace::NameResolver {
- public:
-  std::optional<std::string> ReverseName(Ipv4Address address) override {
-    if (address == Ipv4Address::FromOctets(192, 0, 2, 1)) {
-      return "gw.home.hoplab.test";
-    }
-    return std::nullopt;
-  }
-};
-
 TEST(JsonRendererTest, NamesEachResponderWhereItHasAName) {
-  FakeResolver resolver;
+  // Names for some addresses and none for the rest.
+  testing_util::FakeResolver resolver(
+      std::map<std::string, std::string>{{"192.0.2.1", "gw.home.hoplab.test"}});
   const ordered_json named =
       ordered_json::parse(RenderJson(kInfo, TwoHops(), &resolver));
   const ordered_json numeric =

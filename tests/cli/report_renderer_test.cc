@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
+#include <utility>
 
+#include "tests/cli/fake_resolver.h"
 #include "trace/report.h"
 
 namespace hoplab::cli {
@@ -40,6 +43,34 @@ TEST(RenderReportTextTest, ValuesWiderThanTheirColumnKeepEveryDigit) {
   const std::string row = HopRow(OneHop(100000, 123456.5));
   EXPECT_NE(row.find(" 100000 "), std::string::npos) << row;
   EXPECT_NE(row.find(" 123456.5 123456.5"), std::string::npos) << row;
+}
+
+// A hop answered by 192.0.2.1 and 192.0.2.2, as RenderReportCsv prints
+// it with names from `names`.
+std::string CsvRowOfTwoResponders(std::map<std::string, std::string> names) {
+  trace::Report report = OneHop(2, 1.0);
+  report.hops[0].responders.push_back(
+      crafter::Ipv4Address::FromOctets(192, 0, 2, 2));
+  testing_util::FakeResolver resolver(std::move(names));
+  const std::string text = RenderReportCsv(report, &resolver);
+  return text.substr(text.find('\n') + 1);
+}
+
+TEST(RenderReportCsvTest, LeavesTheNamesEmptyWhenNoResponderHasOne) {
+  EXPECT_EQ(CsvRowOfTwoResponders({}),
+            "1,192.0.2.1;192.0.2.2,,0.0,2,2,1.000,1.000,1.000,1.000,0.000,"
+            "none\n");
+}
+
+TEST(RenderReportCsvTest, KeepsNamesInStepWithTheirAddresses) {
+  EXPECT_EQ(CsvRowOfTwoResponders({{"192.0.2.2", "b.example"}}),
+            "1,192.0.2.1;192.0.2.2,;b.example,0.0,2,2,1.000,1.000,1.000,"
+            "1.000,0.000,none\n");
+  EXPECT_EQ(
+      CsvRowOfTwoResponders(
+          {{"192.0.2.1", "a.example"}, {"192.0.2.2", "b.example"}}),
+      "1,192.0.2.1;192.0.2.2,a.example;b.example,0.0,2,2,1.000,1.000,1.000,"
+      "1.000,0.000,none\n");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "crafter/icmp.h"
 #include "crafter/icmp_extension.h"
+#include "tests/cli/fake_resolver.h"
 
 namespace hoplab::cli {
 namespace {
@@ -61,21 +62,12 @@ trace::Hop MakeHop(uint8_t ttl, std::vector<trace::ProbeResult> probes) {
 }
 
 // Names for some addresses and none for the rest.
-class FakeResolver final : public trace::NameResolver {
- public:
-  std::optional<std::string> ReverseName(Ipv4Address address) override {
-    auto it = names_.find(address.ToString());
-    if (it == names_.end()) {
-      return std::nullopt;
-    }
-    return it->second;
-  }
-
-  std::map<std::string, std::string> names_ = {
+testing_util::FakeResolver SomeNames() {
+  return testing_util::FakeResolver({
       {"192.0.2.1", "gw.home.hoplab.test"},
       {"198.51.100.1", "bras1.access.hoplab.test"},
-  };
-};
+  });
+}
 
 struct CaptureCase {
   std::string name;
@@ -173,7 +165,7 @@ TEST(TextRendererTest, RoundsRttsToTheMicrosecond) {
 }
 
 TEST(TextRendererTest, PrintsNameAndAddressWithAResolver) {
-  FakeResolver resolver;
+  testing_util::FakeResolver resolver = SomeNames();
   const trace::Hop hop = MakeHop(
       2, {Answer(2, "198.51.100.1", 8135), Answer(2, "198.51.100.1", 8101),
           Answer(2, "198.51.100.9", 8108)});
