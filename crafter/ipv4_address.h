@@ -32,6 +32,14 @@ class Ipv4Address {
 
   constexpr uint32_t value() const { return value_; }
   constexpr bool IsUnspecified() const { return value_ == 0; }
+  // Whether one host can own the address: not in 0.0.0.0/8, "this
+  // network" (RFC 1122 §3.2.1.3), not multicast 224.0.0.0/4 (RFC 5771),
+  // not the reserved 240.0.0.0/4 (RFC 1112 §4) that holds the limited
+  // broadcast 255.255.255.255 (RFC 919).
+  constexpr bool IsUnicast() const {
+    const uint32_t first_octet = value_ >> 24;
+    return first_octet != 0 && first_octet < 224;
+  }
   std::string ToString() const;
 
   constexpr auto operator<=>(const Ipv4Address&) const = default;

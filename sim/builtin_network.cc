@@ -59,8 +59,7 @@ std::string TransitName(Ipv4Address address) {
 BuiltinNetwork::BuiltinNetwork(uint64_t seed) : random_(seed) {}
 
 bool BuiltinNetwork::Routes(Ipv4Address destination) {
-  const uint32_t first_octet = destination.value() >> 24;
-  return first_octet != 0 && first_octet < 224;
+  return destination.IsUnicast();
 }
 
 std::vector<PathNode> BuiltinNetwork::PathTo(Ipv4Address destination) {

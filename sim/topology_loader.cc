@@ -185,7 +185,12 @@ class Loader {
     return Name(node, Join(path, key));
   }
 
-  Ipv4Address Address(const YAML::Node& node, const std::string& path) {
+  // An address a node owns: unicast. With `placeholder`, a router's own
+  // address may also be a placeholder from 0.0.0.0/8 other than 0.0.0.0,
+  // as replay --topology names the routers a capture cannot show (README),
+  // answering from the captured address through reply_from.
+  Ipv4Address Address(const YAML::Node& node, const std::string& path,
+                      bool placeholder = false) {
     const std::string text = Text(node, path);
     const auto address = Ipv4Address::Parse(text);
     if (!address.has_value()) {
@@ -193,16 +198,32 @@ class Loader {
            "expected an IPv4 address like 192.0.2.1, got " + Quoted(node));
       return Ipv4Address();
     }
+    // Every address in a topology belongs to one node, which sends and
+    // answers from it: a group or broadcast address cannot.
+    const bool is_placeholder = placeholder && !address->IsUnspecified() &&
+                                (address->value() >> 24) == 0;
+    if (!address->IsUnicast() && !is_placeholder) {
+      Fail(node, path,
+           "expected a unicast address, got " + Quoted(node) +
+               (placeholder
+                    ? " (multicast 224.0.0.0/4, the reserved and broadcast "
+                      "240.0.0.0/4 and 0.0.0.0 are not; 0.0.0.1 to "
+                      "0.255.255.255 name placeholders)"
+                    : " (0.0.0.0/8, multicast 224.0.0.0/4 and the reserved "
+                      "and broadcast 240.0.0.0/4 are not)"));
+      return Ipv4Address();
+    }
     return *address;
   }
 
   Ipv4Address RequiredAddress(const YAML::Node& map, const char* key,
-                              const std::string& path) {
+                              const std::string& path,
+                              bool placeholder = false) {
     if (!map[key].IsDefined()) {
       Fail(map, Join(path, key), "missing");
       return Ipv4Address();
     }
-    return Address(map[key], Join(path, key));
+    return Address(map[key], Join(path, key), placeholder);
   }
 
   uint64_t Unsigned(const YAML::Node& node, const std::string& path,
@@ -569,7 +590,8 @@ void ReadRouter(Loader& loader, const YAML::Node& node, const std::string& path,
     return;
   }
   router.id = loader.RequiredText(node, "id", path);
-  router.address = loader.RequiredAddress(node, "address", path);
+  router.address =
+      loader.RequiredAddress(node, "address", path, /*placeholder=*/true);
   router.reverse_name =
       loader.Name(node["reverse_name"], path + ".reverse_name");
   const YAML::Node interfaces = node["interfaces"];

@@ -493,6 +493,22 @@ TEST_F(TraceCliTest, RefusesWhatCannotBeATopologyFileWithTheReason) {
   }
 }
 
+// A topology cannot make a multicast address a target, as the built-in
+// network routes none: no Echo Reply from 224.0.0.5.
+TEST_F(TraceCliTest, RefusesATopologyWhoseTargetIsMulticast) {
+  const std::string path = dir_.File("mc.yaml");
+  std::ofstream(path) << "targets: [{id: t, address: 224.0.0.5}]\n"
+                         "links: [{between: [host, t]}]\n";
+  const CommandResult run = Trace({"-n", "--sim", path, "224.0.0.5"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(run.err, "hoplab: topology " + path +
+                         ", line 1, key targets[0].address: expected a "
+                         "unicast address, got '224.0.0.5' (0.0.0.0/8, "
+                         "multicast 224.0.0.0/4 and the reserved and "
+                         "broadcast 240.0.0.0/4 are not)\n");
+}
+
 TEST_F(TraceCliTest, FailsBeforeAnyOutputWhenThePcapCannotBeCreated) {
   const std::string pcap = dir_.File("missing/trace.pcap");
 

@@ -30,6 +30,17 @@ TEST(Ipv4AddressTest, RejectsAnythingButAStrictDottedQuad) {
   }
 }
 
+TEST(Ipv4AddressTest, KnowsUnicastFromThisNetworkGroupAndBroadcast) {
+  for (const char* text :
+       {"1.0.0.0", "10.0.0.1", "127.0.0.1", "192.0.2.1", "223.255.255.255"}) {
+    EXPECT_TRUE(Ipv4Address::Parse(text)->IsUnicast()) << text;
+  }
+  for (const char* text : {"0.0.0.0", "0.1.2.3", "224.0.0.5", "239.255.255.255",
+                           "240.0.0.1", "255.255.255.255"}) {
+    EXPECT_FALSE(Ipv4Address::Parse(text)->IsUnicast()) << text;
+  }
+}
+
 TEST(Ipv4AddressTest, PrintsAsADottedQuad) {
   const Ipv4Address address = Ipv4Address::FromOctets(192, 0, 2, 255);
   EXPECT_EQ(address.ToString(), "192.0.2.255");

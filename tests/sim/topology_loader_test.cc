@@ -300,6 +300,24 @@ INSTANTIATE_TEST_SUITE_P(
         BadFileCase{"NulInId", "- id: gw", "- id: \"g\\0w\"",
                     "topology x.yaml, line 5, key routers[0].id: expected a "
                     "name without control characters, got 'g\\0w'"},
+        BadFileCase{"MulticastTarget", "- address: 198.51.100.7",
+                    "- address: 224.0.0.5",
+                    "topology x.yaml, line 17, key targets[0].address: "
+                    "expected a unicast address, got '224.0.0.5' (0.0.0.0/8, "
+                    "multicast 224.0.0.0/4 and the reserved and broadcast "
+                    "240.0.0.0/4 are not)"},
+        BadFileCase{"BroadcastRouter", "address: 192.0.2.1",
+                    "address: 255.255.255.255",
+                    "topology x.yaml, line 6, key routers[0].address: "
+                    "expected a unicast address, got '255.255.255.255' "
+                    "(multicast 224.0.0.0/4, the reserved and broadcast "
+                    "240.0.0.0/4 and 0.0.0.0 are not; 0.0.0.1 to "
+                    "0.255.255.255 name placeholders)"},
+        BadFileCase{"ThisNetworkHost", "seed: 7", "seed: 7\nhost: 0.0.0.0",
+                    "topology x.yaml, line 4, key host: expected a unicast "
+                    "address, got '0.0.0.0' (0.0.0.0/8, multicast "
+                    "224.0.0.0/4 and the reserved and broadcast 240.0.0.0/4 "
+                    "are not)"},
         BadFileCase{"EscapeInName", "name: minimal", "name: \"a\\x1bb\"",
                     "topology x.yaml, line 2, key name: expected a name "
                     "without control characters, got 'a\\x1bb'"}),
