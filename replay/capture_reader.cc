@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "crafter/byte_cursor.h"
+#include "replay/link_layer.h"
 #include "replay/pcap_library.h"
 #include "replay/pcapng_reader.h"
 
@@ -110,6 +111,40 @@ class OwnPcapngReader final : public CaptureReader {
   PcapngReader reader_;
 };
 
+// The reader a pcapng file needs: hoplab's own when libpcap would refuse
+// or misread the file, else nullptr (libpcap reads it). Fails when one of
+// its Interface Description Blocks is unusable.
+Result<std::unique_ptr<CaptureReader>> OwnReaderIfNeeded(
+    Result<PcapngReader> own) {
+  if (!own.ok()) {
+    return std::unique_ptr<CaptureReader>();
+  }
+  const Result<bool> needs = own->NeedsOwnReader();
+  if (!needs.ok()) {
+    return needs.error();
+  }
+  if (!*needs) {
+    return std::unique_ptr<CaptureReader>();
+  }
+  return std::unique_ptr<CaptureReader>(
+      std::make_unique<OwnPcapngReader>(std::move(own).value()));
+}
+
+// A reader of `handle`, which it closes, once the file's link type (its
+// header states one for every record) is one StripLinkLayer reads.
+Result<std::unique_ptr<CaptureReader>> LibpcapReaderOf(
+    const PcapLibrary& pcap, const std::string& name, pcap_t* handle,
+    bool pcapng, std::vector<uint8_t> memory = {}) {
+  auto reader = std::make_unique<LibpcapReader>(
+      pcap, name, handle, pcapng ? "pcapng" : "pcap", std::move(memory));
+  const Status link =
+      CheckLinkType(static_cast<uint32_t>(pcap.datalink(handle)));
+  if (!link.ok()) {
+    return Error{name + ": " + link.message()};
+  }
+  return std::unique_ptr<CaptureReader>(std::move(reader));
+}
+
 // The first 4 bytes of the file, read as they lie; nullopt when the file
 // cannot be read or is shorter.
 std::optional<uint32_t> Magic(const std::string& path) {
@@ -196,10 +231,9 @@ Result<std::unique_ptr<CaptureReader>> OpenStream(const std::string& path,
   }
   const bool pcapng = crafter::LoadU32Le(bytes, 0) == kPcapngSectionHeaderType;
   if (pcapng) {
-    auto own = PcapngReader::FromBytes(name, bytes);
-    if (own.ok() && own->NeedsOwnReader()) {
-      return std::unique_ptr<CaptureReader>(
-          std::make_unique<OwnPcapngReader>(std::move(own).value()));
+    auto own = OwnReaderIfNeeded(PcapngReader::FromBytes(name, bytes));
+    if (!own.ok() || *own != nullptr) {
+      return own;
     }
   }
   const Result<const PcapLibrary*> pcap = LoadPcapLibrary();
@@ -217,8 +251,7 @@ Result<std::unique_ptr<CaptureReader>> OpenStream(const std::string& path,
     std::fclose(memory);
     return Error{name + ": " + pcap_error};
   }
-  return std::unique_ptr<CaptureReader>(std::make_unique<LibpcapReader>(
-      **pcap, name, handle, pcapng ? "pcapng" : "pcap", std::move(bytes)));
+  return LibpcapReaderOf(**pcap, name, handle, pcapng, std::move(bytes));
 }
 
 }  // namespace
@@ -248,10 +281,9 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::Open(
   }
   const bool pcapng = *magic == kPcapngSectionHeaderType;
   if (pcapng) {
-    auto own = PcapngReader::Open(path);
-    if (own.ok() && own->NeedsOwnReader()) {
-      return std::unique_ptr<CaptureReader>(
-          std::make_unique<OwnPcapngReader>(std::move(own).value()));
+    auto own = OwnReaderIfNeeded(PcapngReader::Open(path));
+    if (!own.ok() || *own != nullptr) {
+      return own;
     }
   }
   const Result<const PcapLibrary*> pcap = LoadPcapLibrary();
@@ -264,8 +296,7 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::Open(
   if (handle == nullptr) {
     return Error{path + ": " + error};
   }
-  return std::unique_ptr<CaptureReader>(std::make_unique<LibpcapReader>(
-      **pcap, path, handle, pcapng ? "pcapng" : "pcap"));
+  return LibpcapReaderOf(**pcap, path, handle, pcapng);
 }
 
 }  // namespace hoplab::replay

@@ -27,7 +27,10 @@ class CaptureReader {
   // before anything more is read, and it fails when it holds more than
   // `max_stream_size` bytes. Fails with the file name and what is wrong:
   // unreadable (and why), a directory, empty, wrong magic ("unknown file
-  // format"), a header cut short, a stream over the limit.
+  // format"), a header cut short, a stream over the limit, a link type
+  // hoplab does not read (in the pcap header or a pcapng Interface
+  // Description Block, which names its offset), a pcapng interface no
+  // record could be read by.
   static Result<std::unique_ptr<CaptureReader>> Open(
       const std::string& path, uint64_t max_stream_size = kMaxStreamSize);
 

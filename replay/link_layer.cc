@@ -121,6 +121,15 @@ bool IsSupportedLinkType(uint32_t link_type) {
   }
 }
 
+Status CheckLinkType(uint32_t link_type) {
+  if (IsSupportedLinkType(link_type)) {
+    return Status::Ok();
+  }
+  return Error{LinkTypeName(link_type) +
+               " is not one hoplab reads (Ethernet, Linux cooked SLL and "
+               "SLL2, raw IP, BSD loopback)"};
+}
+
 std::string LinkTypeName(uint32_t link_type) {
   switch (link_type) {
     case kLinkTypeNull:

@@ -30,6 +30,11 @@ inline constexpr uint32_t kLinkTypeLinuxSll2 = 276;
 // Whether StripLinkLayer reads frames of `link_type`.
 bool IsSupportedLinkType(uint32_t link_type);
 
+// Ok when StripLinkLayer reads frames of `link_type`; else "link type N is
+// not one hoplab reads (...)", listing those it reads. A capture states its
+// link type once, so this is a fault of the whole file, not of a record.
+Status CheckLinkType(uint32_t link_type);
+
 // "Ethernet", "Linux cooked (SLL2)", ...; "link type N" when unknown.
 std::string LinkTypeName(uint32_t link_type);
 

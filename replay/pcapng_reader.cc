@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "crafter/byte_cursor.h"
+#include "replay/link_layer.h"
 
 namespace hoplab::replay {
 namespace {
@@ -109,10 +110,13 @@ uint16_t PcapngReader::U16(std::span<const uint8_t> bytes,
                      : crafter::LoadU16Le(bytes, offset);
 }
 
-bool PcapngReader::NeedsOwnReader() const {
+Result<bool> PcapngReader::NeedsOwnReader() const {
   PcapngReader scan(path_, bytes_);
   while (true) {
     auto next = scan.Next();
+    if (!next.ok() && scan.interface_failed_) {
+      return Error{next.error()};
+    }
     if (!next.ok() || !next->has_value()) {
       break;
     }
@@ -143,17 +147,30 @@ Status PcapngReader::ReadSectionHeader(std::span<const uint8_t> block) {
   return Status::Ok();
 }
 
-void PcapngReader::ReadInterface(std::span<const uint8_t> body) {
+Status PcapngReader::ReadInterface(std::span<const uint8_t> body,
+                                   uint64_t offset) {
   Interface interface;
   interface.link_type = U16(body, 0);
+  if (Status link = CheckLinkType(interface.link_type); !link.ok()) {
+    return link;
+  }
+  // Options (§3.5): code, length, value padded to 4 bytes, up to an
+  // opt_endofopt or the end of the body.
   size_t at = kInterfaceFixedSize;
   while (body.size() - at >= 4) {
     const uint16_t code = U16(body, at);
     const uint16_t size = U16(body, at + 2);
-    at += 4;
-    if (code == kOptionEnd || body.size() - at < size) {
+    if (code == kOptionEnd) {
       break;
     }
+    if (body.size() - at - 4 < PaddedTo4(size)) {
+      // The body starts 8 bytes into the block.
+      return Error{"option " + std::to_string(code) + " at offset " +
+                   std::to_string(offset + 8 + at) + " declares " +
+                   std::to_string(size) +
+                   " bytes, past the end of its block"};
+    }
+    at += 4;
     if (code == kOptionTsResol && size >= 1) {
       interface.units_per_second = UnitsPerSecond(body[at]);
     } else if (code == kOptionTsOffset && size >= 8) {
@@ -164,8 +181,19 @@ void PcapngReader::ReadInterface(std::span<const uint8_t> body) {
     }
     at += PaddedTo4(size);
   }
+
+  // What would make every one of its records bad is said once, here.
+  if (interface.units_per_second == 0) {
+    return Error{"if_tsresol is finer than 64 bits count"};
+  }
+  if (interface.offset_seconds < -kMaxCaptureSeconds ||
+      interface.offset_seconds > kMaxCaptureSeconds) {
+    return Error{"if_tsoffset " + std::to_string(interface.offset_seconds) +
+                 " s puts every timestamp outside 1970 to 2262"};
+  }
   interfaces_.push_back(interface);
   all_interfaces_.push_back(interface);
+  return Status::Ok();
 }
 
 CaptureRecord PcapngReader::ReadPacket(uint32_t type,
@@ -293,7 +321,11 @@ Result<std::optional<CaptureRecord>> PcapngReader::Next() {
       if (body.size() < kInterfaceFixedSize) {
         return Error{where + ": Interface Description Block too short"};
       }
-      ReadInterface(body);
+      if (Status read = ReadInterface(body, offset); !read.ok()) {
+        interface_failed_ = true;
+        return Error{path_ + ", Interface Description Block at offset " +
+                     std::to_string(offset) + ": " + read.message()};
+      }
     } else if (type == kEnhancedPacketType || type == kSimplePacketType ||
                type == kObsoletePacketType) {
       return std::optional<CaptureRecord>(ReadPacket(type, body, offset));

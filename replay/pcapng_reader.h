@@ -47,8 +47,10 @@ class PcapngReader {
   // Whether libpcap 1.10 would refuse the file or misread it: its
   // interfaces differ in link type ("an interface has a type N different
   // from the type of the first interface"), or it has more than one
-  // section. Scans the blocks up to the end or the first broken one.
-  bool NeedsOwnReader() const;
+  // section. Scans the blocks up to the end or the first broken one, and
+  // fails as Next does when that is an Interface Description Block: no
+  // record of such a file is read.
+  Result<bool> NeedsOwnReader() const;
 
   // The next packet record (Enhanced, Simple or obsolete Packet Block);
   // other blocks are read for what they declare (byte order, interfaces,
@@ -56,7 +58,11 @@ class PcapngReader {
   // be used (unknown interface, captured length past the block) comes back
   // with its `problem` set. Returns nullopt at the end of the file, and an
   // error naming the file, record number and offset when a block's length
-  // is broken, after which no later block can be found.
+  // is broken, after which no later block can be found. An Interface
+  // Description Block that no record of its interface could be read by
+  // (a link type hoplab does not read, an option past the block's end, a
+  // timestamp unit or offset that puts every time outside 1970 to 2262) is
+  // an error too, naming the block and its offset.
   Result<std::optional<CaptureRecord>> Next();
 
  private:
@@ -73,7 +79,7 @@ class PcapngReader {
 
   std::string Where(uint64_t record, uint64_t offset) const;
   Status ReadSectionHeader(std::span<const uint8_t> block);
-  void ReadInterface(std::span<const uint8_t> body);
+  Status ReadInterface(std::span<const uint8_t> body, uint64_t offset);
   CaptureRecord ReadPacket(uint32_t type, std::span<const uint8_t> body,
                            uint64_t offset);
   uint32_t U32(std::span<const uint8_t> bytes, size_t offset) const;
@@ -89,6 +95,8 @@ class PcapngReader {
   std::vector<Interface> all_interfaces_;
   size_t num_sections_ = 0;
   uint64_t num_records_ = 0;
+  // Whether Next's error is an Interface Description Block's.
+  bool interface_failed_ = false;
 };
 
 }  // namespace hoplab::replay

@@ -320,6 +320,27 @@ TEST_F(ReplayCliTest, RefusesEndlessInputThatIsNoCaptureAtItsMagic) {
   }
 }
 
+// A link type hoplab does not read is the whole file's fault: one line,
+// exit 1, no record read, not one error per record and "no trace found".
+TEST_F(ReplayCliTest, RefusesAFileOfALinkTypeItDoesNotReadInOneLine) {
+  std::vector<uint8_t> bytes = ReadFileBytes("captures/hoplab-sim-icmp.pcap");
+  ASSERT_GT(bytes.size(), 24u);
+  ASSERT_EQ(bytes[3], 0xa1) << "not a little-endian pcap";
+  // The header's LinkType at 20: LINKTYPE_USER0.
+  bytes[20] = 147;
+  bytes[21] = bytes[22] = bytes[23] = 0;
+  const std::string path = dir_.File("linktype147.pcap");
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  const CommandResult run = Replay({"-n", path});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(run.err, "hoplab: " + path +
+                         ": link type 147 is not one hoplab reads (Ethernet, "
+                         "Linux cooked SLL and SLL2, raw IP, BSD loopback)\n");
+}
+
 TEST_F(ReplayCliTest, ACorruptRecordLengthEndsTheReadNamingRecordAndOffset) {
   std::vector<uint8_t> bytes = ReadFileBytes("captures/hoplab-sim-icmp.pcap");
   ASSERT_GT(bytes.size(), 200u);

@@ -421,6 +421,85 @@ TEST(CaptureReaderTest, ReadsPcapngWhoseInterfacesDifferInLinkType) {
   }
 }
 
+// A link type stated once for the whole file (pcap header) or for an
+// interface (pcapng Interface Description Block) that no record could be
+// read by fails the file at Open, before any record, naming the block.
+TEST(CaptureReaderTest, RefusesALinkTypeItDoesNotReadBeforeAnyRecord) {
+  ScopedTempDir dir;
+  const std::string pcap = dir.File("user0.pcap");
+  WritePcap(pcap, 147, PCAP_TSTAMP_PRECISION_MICRO, {Probe()});
+  auto from_pcap = CaptureReader::Open(pcap);
+  ASSERT_FALSE(from_pcap.ok());
+  EXPECT_EQ(from_pcap.error().message,
+            pcap +
+                ": link type 147 is not one hoplab reads (Ethernet, Linux "
+                "cooked SLL and SLL2, raw IP, BSD loopback)");
+
+  // The first interface's LinkType, 8 bytes into its block at 28.
+  std::vector<uint8_t> file = TwoInterfacePcapng(false);
+  ASSERT_EQ(crafter::LoadU16Le(file, 36), 1u) << "not the first LinkType";
+  file[36] = 147;
+  const std::string pcapng = dir.File("user0.pcapng");
+  std::ofstream(pcapng, std::ios::binary)
+      .write(reinterpret_cast<const char*>(file.data()),
+             static_cast<std::streamsize>(file.size()));
+  auto from_pcapng = CaptureReader::Open(pcapng);
+  ASSERT_FALSE(from_pcapng.ok());
+  EXPECT_EQ(from_pcapng.error().message,
+            pcapng +
+                ", Interface Description Block at offset 28: link type 147 "
+                "is not one hoplab reads (Ethernet, Linux cooked SLL and "
+                "SLL2, raw IP, BSD loopback)");
+}
+
+// An Interface Description Block whose option runs past the block, or
+// whose if_tsoffset puts every timestamp outside what nanoseconds since
+// 1970 hold, fails the file once, at the block, instead of being used or
+// failing every record.
+TEST(CaptureReaderTest, RefusesAnInterfaceBlockNoRecordCouldBeReadBy) {
+  // The second interface's block at 48: its if_tsresol option's length
+  // at 66.
+  std::vector<uint8_t> overrun = TwoInterfacePcapng(false);
+  ASSERT_EQ(crafter::LoadU16Le(overrun, 64), 9u) << "not if_tsresol";
+  overrun[66] = 200;
+
+  // The second block rebuilt with if_tsoffset -2^62 s in place of
+  // if_tsresol: 36 bytes instead of 28.
+  std::vector<uint8_t> offset = TwoInterfacePcapng(false);
+  const std::vector<uint8_t> block = {
+      0x01, 0x00, 0x00, 0x00, 0x24, 0x00, 0x00, 0x00,  // IDB, 36 bytes
+      0x65, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00, 0x00,  // RAW, snaplen
+      0x0e, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00,  // if_tsoffset, 8
+      0x00, 0x00, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00,  // -2^62 LE, end
+      0x24, 0x00, 0x00, 0x00,                          // 36
+  };
+  offset.erase(offset.begin() + 48, offset.begin() + 76);
+  offset.insert(offset.begin() + 48, block.begin(), block.end());
+
+  struct Case {
+    const char* name;
+    std::vector<uint8_t> file;
+    std::string says;
+  } cases[] = {
+      {"option past its block", overrun,
+       ", Interface Description Block at offset 48: option 9 at offset 64 "
+       "declares 200 bytes, past the end of its block"},
+      {"if_tsoffset", offset,
+       ", Interface Description Block at offset 48: if_tsoffset "
+       "-4611686018427387904 s puts every timestamp outside 1970 to 2262"},
+  };
+  ScopedTempDir dir;
+  for (const Case& c : cases) {
+    const std::string path = dir.File("bad.pcapng");
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(c.file.data()),
+               static_cast<std::streamsize>(c.file.size()));
+    auto reader = CaptureReader::Open(path);
+    ASSERT_FALSE(reader.ok()) << c.name;
+    EXPECT_EQ(reader.error().message, path + c.says) << c.name;
+  }
+}
+
 // Fuzzing found this (tests/fuzz/regressions/capture/): a 64-bit pcapng
 // timestamp, or one moved by if_tsoffset, past what nanoseconds since
 // 1970 hold overflowed the conversion. Such a record is bad, and the
