@@ -113,6 +113,7 @@ nlohmann::ordered_json TraceJson(const JsonTraceInfo& info,
   }
   nlohmann::ordered_json out = JsonPreamble(info, "trace");
   out["reached"] = result.reached;
+  out["interrupted"] = result.interrupted;
   out["hops"] = std::move(hops);
   return out;
 }

@@ -35,6 +35,7 @@ double RoundMicro(double value);
 
 // {"schema_version": 1, "kind": "trace", "target": "...", "address": "a.b.c.d",
 // "method": "icmp", "network": "...", "reached": bool,
+//  "interrupted": bool (SIGINT or SIGTERM ended it early),
 //  "hops": [{"ttl": 1, "probes": [{"from": "a.b.c.d" or null,
 //  "name": reverse name or null, "rtt_ms": number or null,
 //  "annotation": "!H" or null}, ...]}, ...]}

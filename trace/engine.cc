@@ -489,10 +489,26 @@ bool Engine::HopFinal(size_t hop_start) const {
 void Engine::StopNow() {
   retries_over_ = true;
   pending_retries_.clear();
+  result_.interrupted = true;
+  // The hops kept: those up to the one under way (the first not finished)
+  // and beyond it only up to the last hop with an answer. Probes the
+  // window sent ahead into silence show nothing about the path, and -m
+  // lines of stars would hide where the trace stood.
   const size_t queries = size_t(options_.num_queries);
+  const auto hop_end_of = [queries](size_t index) {
+    return (index / queries + 1) * queries;
+  };
   const size_t sent_hops_end =
       (next_to_send_ + queries - 1) / queries * queries;
-  end_ = std::min(end_, sent_hops_end);
+  size_t keep_end =
+      oldest_pending_ < end_ ? hop_end_of(oldest_pending_) : end_;
+  for (size_t i = std::min(end_, next_to_send_); i > keep_end; --i) {
+    if (states_[i - 1] == ProbeState::kAnswered) {
+      keep_end = hop_end_of(i - 1);
+      break;
+    }
+  }
+  end_ = std::min({end_, sent_hops_end, keep_end});
   for (size_t i = 0; i < end_; ++i) {
     if (states_[i] == ProbeState::kInFlight ||
         states_[i] == ProbeState::kUnsent) {

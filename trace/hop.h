@@ -91,6 +91,9 @@ struct TraceResult {
   std::vector<Hop> hops;
   // The destination itself answered.
   bool reached = false;
+  // A stop request (SIGINT, SIGTERM) ended the trace early: the hops are
+  // those found until then.
+  bool interrupted = false;
   TraceCounters counters;
 };
 

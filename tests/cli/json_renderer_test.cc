@@ -69,13 +69,15 @@ TEST(JsonRendererTest, PutsTheTopLevelKeysInTheDocumentedOrder) {
 
   EXPECT_EQ(Keys(json), (std::vector<std::string>{
                             "schema_version", "kind", "target", "address",
-                            "method", "network", "reached", "hops"}));
+                            "method", "network", "reached",
+                            "interrupted", "hops"}));
   EXPECT_EQ(json["schema_version"], kJsonSchemaVersion);
   EXPECT_EQ(json["kind"], "trace");
   EXPECT_EQ(json["target"], "198.51.100.7");
   EXPECT_EQ(json["method"], "icmp");
   EXPECT_EQ(json["network"], "builtin (simulated)");
   EXPECT_EQ(json["reached"], false);
+  EXPECT_EQ(json["interrupted"], false);
 }
 
 TEST(JsonRendererTest, NamesEachResponderWhereItHasAName) {
@@ -101,6 +103,16 @@ TEST(JsonRendererTest, NamesEachResponderWhereItHasAName) {
   without_names["hops"][0]["probes"][0]["name"] = nullptr;
   without_names["hops"][0]["probes"][2]["name"] = nullptr;
   EXPECT_EQ(without_names, numeric);
+}
+
+TEST(JsonRendererTest, SaysWhenASignalEndedTheTrace) {
+  trace::TraceResult stopped = TwoHops();
+  stopped.interrupted = true;
+  const ordered_json json =
+      ordered_json::parse(RenderJson(kInfo, stopped, nullptr));
+
+  EXPECT_EQ(json["interrupted"], true);
+  EXPECT_EQ(json["hops"].size(), 2u);
 }
 
 TEST(JsonRendererTest, ListsEveryHopWithItsProbesInOrder) {

@@ -452,6 +452,68 @@ TEST(EngineTest, StopFlagEndsTheTraceWithTheHopsSentSoFar) {
     EXPECT_EQ(partial.hops[i].probes.size(), 3u);
   }
   EXPECT_FALSE(partial.reached);
+  EXPECT_TRUE(partial.interrupted);
+}
+
+// A stop flag that rises once the clock passes a moment, as SIGINT would
+// while the engine waits.
+class StoppingClock final : public Clock {
+ public:
+  StoppingClock(const Clock& inner, TimePoint at,
+                volatile std::sig_atomic_t& stop)
+      : inner_(inner), at_(at), stop_(stop) {}
+  TimePoint Now() const override {
+    const TimePoint now = inner_.Now();
+    if (now >= at_) {
+      stop_ = SIGINT;
+    }
+    return now;
+  }
+
+ private:
+  const Clock& inner_;
+  TimePoint at_;
+  volatile std::sig_atomic_t& stop_;
+};
+
+TEST(EngineTest, StopShowsTheHopUnderWayNotProbesSentAheadIntoSilence) {
+  // Routers from hop 4 on answer after 3 s. Hop 4's silent probes leave
+  // the -N window, which runs ahead towards -m; a stop at 1 s shows hops
+  // 1 to 3 and hop 4 as stars, not 30 hops of stars.
+  const std::vector<Ipv4Address> path = PathAddresses();
+  sim::VirtualClock clock;
+  const TimePoint start = clock.Now();
+  bool woke = false;
+  RewritingNetwork network(
+      [&](size_t, sim::Delivery reply, std::vector<sim::Delivery>& out) {
+        const Ipv4Address from = SourceOf(reply);
+        if (from != path[0] && from != path[1] && from != path[2]) {
+          reply.at += seconds(3);
+        }
+        out.push_back(std::move(reply));
+        // Two stray datagrams at 1 s wake the engine's wait, so that it
+        // reads the clock (and the stop flag rises) before the 3 s replies.
+        if (!woke) {
+          woke = true;
+          out.push_back({start + seconds(1), std::vector<uint8_t>(20)});
+          out.push_back({start + milliseconds(1001), std::vector<uint8_t>(20)});
+        }
+      });
+  sim::SimTransport transport(network, clock);
+  volatile std::sig_atomic_t stop = 0;
+  StoppingClock stopping(clock, start + seconds(1), stop);
+  Engine engine(transport, stopping, DefaultOptions());
+  engine.set_stop_flag(&stop);
+
+  auto result = engine.Run();
+
+  ASSERT_FALSE(result.ok());
+  const TraceResult& partial = engine.partial_result();
+  EXPECT_GT(partial.counters.num_sent, 16u) << "the window did not run ahead";
+  ASSERT_EQ(Responders(partial).size(), 4u);
+  EXPECT_THAT(Responders(partial)[2], Each(path[2].ToString()));
+  EXPECT_THAT(Responders(partial)[3], Each("*"));
+  EXPECT_TRUE(partial.interrupted);
 }
 
 TEST(EngineTest, ReassemblyTimeoutsAreCountedAndNeverBecomeAHop) {
