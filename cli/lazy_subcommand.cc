@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "cli/flag_conventions.h"
+
 namespace hoplab::cli {
 
 CLI::App* AddLazySubcommand(CLI::App& app, std::string name,
@@ -14,6 +16,7 @@ CLI::App* AddLazySubcommand(CLI::App& app, std::string name,
         if (!added) {
           added = true;
           add(*command);
+          ApplyFlagConventions(*command);
         }
       });
   return command;

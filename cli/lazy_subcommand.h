@@ -14,7 +14,8 @@ namespace hoplab::cli {
 // meets the name: CLI11 calls it before the subcommand reads its first
 // argument, so parsing, errors and `--help` are as if it had run here,
 // while a process that runs another subcommand (or only --version) never
-// builds these options. `add_options` runs at most once per subcommand,
+// builds these options. Its options then follow ApplyFlagConventions.
+// `add_options` runs at most once per subcommand,
 // however many times `app` parses. Returns the subcommand, owned by `app`.
 CLI::App* AddLazySubcommand(CLI::App& app, std::string name,
                             std::string description,

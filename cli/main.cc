@@ -2,12 +2,35 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "cli/replay_command.h"
 #include "cli/sim_command.h"
 #include "cli/trace_command.h"
+
+namespace {
+
+// Results that did not reach stdout (a full disk, a closed pipe's reader
+// gone) are lost results: say so and fail, as --pcap and --dot do, rather
+// than exit 0. `status` is the command's own; a failure it reported
+// already stands.
+int FinishResults(int status) {
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  if (flushed && std::ferror(stdout) == 0) {
+    return status;
+  }
+  const int error = errno;
+  std::fprintf(stderr, "hoplab: results could not be written to standard "
+                       "output%s%s\n",
+               error != 0 ? ": " : "", error != 0 ? std::strerror(error) : "");
+  return status == 0 ? 1 : status;
+}
+
+}  // namespace
 
 // TODO(#6): a start still takes about 0.6 million instructions, three
 // times traceroute's whole run: the dynamic loader's work for libc, C++'s
@@ -46,14 +69,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "hoplab: %s%s\n", error.what(), hint.c_str());
     return 2;
   }
+  int status = 2;
   if (trace->parsed()) {
-    return hoplab::cli::RunTraceCommand(trace_options);
+    status = hoplab::cli::RunTraceCommand(trace_options);
+  } else if (serve->parsed()) {
+    status = hoplab::cli::RunSimServeCommand(serve_options);
+  } else if (replay->parsed()) {
+    status = hoplab::cli::RunReplayCommand(replay_options);
   }
-  if (serve->parsed()) {
-    return hoplab::cli::RunSimServeCommand(serve_options);
-  }
-  if (replay->parsed()) {
-    return hoplab::cli::RunReplayCommand(replay_options);
-  }
-  return 2;
+  return FinishResults(status);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +13,7 @@
 
 #include "cli/json_renderer.h"
 #include "cli/lazy_subcommand.h"
+#include "cli/number_check.h"
 #include "cli/output_paths.h"
 #include "cli/text_renderer.h"
 #include "replay/capture_reader.h"
@@ -381,9 +383,11 @@ void AddReplayFlags(CLI::App* command, ReplayCommandOptions& options) {
                       "prints it (8200 or 0x8200), as a VLAN tag; "
                       "repeatable. IPv4, ARP, IPv6 and values below 0x0600 "
                       "are refused");
-  command->add_option("--trace", options.trace_number,
-                      "Only the Nth trace of the capture (from 1), printed "
-                      "and written with --topology");
+  command
+      ->add_option("--trace", options.trace_number,
+                   "Only the Nth trace of the capture (from 1), printed "
+                   "and written with --topology")
+      ->check(WholeNumberIn(1, INT32_MAX));
   command->add_option("--topology", options.topology_path,
                       "Write a topology file reproducing the trace, for "
                       "hoplab trace --sim FILE");

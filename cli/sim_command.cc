@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "cli/lazy_subcommand.h"
@@ -174,7 +175,21 @@ void AddServeFlags(CLI::App* serve, SimServeOptions& options) {
   serve
       ->add_option("--time-scale", options.time_scale,
                    "Wall seconds per simulated second (1)")
-      ->check(CLI::Range(1e-3, kMaxTimeScale));
+      ->check(
+          [](const std::string& text) -> std::string {
+            double scale = 0;
+            const char* end = text.data() + text.size();
+            const auto [stop, error] =
+                std::from_chars(text.data(), end, scale);
+            if (error == std::errc() && stop == end && scale >= 1e-3 &&
+                scale <= kMaxTimeScale) {
+              return "";
+            }
+            return "expected wall seconds per simulated second from 0.001 "
+                   "to 1000, got '" +
+                   text + "'";
+          },
+          "FLOAT in [0.001 - 1000]");
   serve
       ->add_option("--seed", options.seed,
                    "Seed of the network's random draws (the topology's, or "

@@ -333,6 +333,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadUsageCase{"MissingTarget", {}, "target"},
         BadUsageCase{
             "HostNameWithoutLive", {"www.example.com"}, "www.example.com"},
+        // A flag takes no value: --json=0 is not a way to turn it off.
+        BadUsageCase{"ValueForAFlag", {"--json=0", "198.51.100.7"}, "json"},
         BadUsageCase{"NegativeSeed", {"--seed", "-1", "198.51.100.7"}, "-1"},
         BadUsageCase{
             "PcapAndDotInOneFile",
@@ -507,6 +509,27 @@ TEST_F(TraceCliTest, RefusesATopologyWhoseTargetIsMulticast) {
                          "unicast address, got '224.0.0.5' (0.0.0.0/8, "
                          "multicast 224.0.0.0/4 and the reserved and "
                          "broadcast 240.0.0.0/4 are not)\n");
+}
+
+// As with traceroute's getopt, a repeated option's last value counts.
+TEST_F(TraceCliTest, TakesTheLastValueOfARepeatedOption) {
+  EXPECT_EQ(TraceJson({"-m", "3", "-m", "5", "198.51.100.7"})["hops"].size(),
+            5u);
+}
+
+// Results that cannot be written are not a success: /dev/full fails
+// every write with ENOSPC, as a full disk does.
+TEST_F(TraceCliTest, FailsWhenTheResultsCannotBeWritten) {
+  for (const std::string format : {"", "--json", "--report -c 2"}) {
+    SCOPED_TRACE(format);
+    const CommandResult run = integration::RunCommand(
+        {"sh", "-c",
+         "exec \"$0\" trace -n " + format + " 198.51.100.7 >/dev/full",
+         binary_});
+
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_THAT(run.err, HasSubstr("results could not be written"));
+  }
 }
 
 TEST_F(TraceCliTest, FailsBeforeAnyOutputWhenThePcapCannotBeCreated) {
