@@ -261,8 +261,10 @@ TEST(CaptureTopologyTest,
   ASSERT_TRUE(router->expiry_unreachable.has_value());
   EXPECT_EQ(router->expiry_unreachable->code, 4);
   EXPECT_EQ(router->expiry_unreachable->next_hop_mtu, 9000);
-  // Written and read back, it is the same router.
-  const sim::Router* reloaded = Reloaded(built).FindRouter("r2");
+  // Written and read back, it is the same router. (The topology read
+  // back is kept: the router points into it.)
+  const sim::Topology reloaded_topology = Reloaded(built);
+  const sim::Router* reloaded = reloaded_topology.FindRouter("r2");
   ASSERT_NE(reloaded, nullptr);
   ASSERT_TRUE(reloaded->expiry_unreachable.has_value());
   EXPECT_EQ(reloaded->expiry_unreachable->next_hop_mtu, 9000);
