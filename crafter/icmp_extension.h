@@ -161,10 +161,6 @@ struct IcmpExtensions {
   bool operator==(const IcmpExtensions&) const = default;
 };
 
-inline bool operator==(const ParseError& a, const ParseError& b) {
-  return a.offset == b.offset && std::string_view(a.reason) == b.reason;
-}
-
 // Finds and parses the extension structure of an ICMP error. `body` is the
 // message after its 8-byte ICMP header, ending where the IP datagram ends
 // (never link padding or an FCS). `length_field` is the RFC 4884 length as

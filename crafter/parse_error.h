@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 namespace hoplab::crafter {
 
@@ -22,6 +23,12 @@ struct ParseError {
 };
 
 std::ostream& operator<<(std::ostream& os, const ParseError& error);
+
+// The same reason text at the same offset. Declared beside the struct so
+// that types holding a ParseError can default their own operator==.
+inline bool operator==(const ParseError& a, const ParseError& b) {
+  return a.offset == b.offset && std::string_view(a.reason) == b.reason;
+}
 
 // `error` from a parser given an inner span that starts at byte `base` of
 // the outer one, with its offset moved to count from the outer span.
