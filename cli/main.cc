@@ -1,7 +1,6 @@
 // hoplab: a traceroute and a deterministic test harness for it.
 
 #include <CLI/CLI.hpp>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -24,8 +23,9 @@ int FinishResults(int status) {
     return status;
   }
   const int error = errno;
-  std::fprintf(stderr, "hoplab: results could not be written to standard "
-                       "output%s%s\n",
+  std::fprintf(stderr,
+               "hoplab: results could not be written to standard "
+               "output%s%s\n",
                error != 0 ? ": " : "", error != 0 ? std::strerror(error) : "");
   return status == 0 ? 1 : status;
 }

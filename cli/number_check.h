@@ -5,7 +5,6 @@
 #define HOPLAB_CLI_NUMBER_CHECK_H_
 
 #include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <string>
 

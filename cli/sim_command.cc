@@ -179,8 +179,7 @@ void AddServeFlags(CLI::App* serve, SimServeOptions& options) {
           [](const std::string& text) -> std::string {
             double scale = 0;
             const char* end = text.data() + text.size();
-            const auto [stop, error] =
-                std::from_chars(text.data(), end, scale);
+            const auto [stop, error] = std::from_chars(text.data(), end, scale);
             if (error == std::errc() && stop == end && scale >= 1e-3 &&
                 scale <= kMaxTimeScale) {
               return "";

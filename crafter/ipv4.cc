@@ -61,10 +61,10 @@ size_t WriteIpv4Header(const Ipv4Header& header, std::span<uint8_t> out) {
   }
 
   // The reserved flag bit stays zero (RFC 791 §3.1).
-  const uint16_t flags_fragment =
-      static_cast<uint16_t>((header.dont_fragment ? kIpv4DontFragmentBit : 0) |
-                            (header.more_fragments ? kIpv4MoreFragmentsBit : 0) |
-                            (header.fragment_offset & kIpv4FragmentOffsetMask));
+  const uint16_t flags_fragment = static_cast<uint16_t>(
+      (header.dont_fragment ? kIpv4DontFragmentBit : 0) |
+      (header.more_fragments ? kIpv4MoreFragmentsBit : 0) |
+      (header.fragment_offset & kIpv4FragmentOffsetMask));
   ByteWriter writer(out);
   const bool ok =
       writer.WriteU8(static_cast<uint8_t>((kVersion << 4) | (size / 4))) &&

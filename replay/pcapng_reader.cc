@@ -167,8 +167,7 @@ Status PcapngReader::ReadInterface(std::span<const uint8_t> body,
       // The body starts 8 bytes into the block.
       return Error{"option " + std::to_string(code) + " at offset " +
                    std::to_string(offset + 8 + at) + " declares " +
-                   std::to_string(size) +
-                   " bytes, past the end of its block"};
+                   std::to_string(size) + " bytes, past the end of its block"};
     }
     at += 4;
     if (code == kOptionTsResol && size >= 1) {

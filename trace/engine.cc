@@ -116,8 +116,8 @@ Status Engine::SendProbe(size_t slot, size_t number) {
   // The template writes what BuildProbe(spec) writes, byte for byte
   // (tests/crafter/probe_template_test.cc), patching a few fields instead
   // of building the datagram again.
-  const size_t size = probes_template_.Build(crafter::ProbeVariant::Of(spec),
-                                             buffer_);
+  const size_t size =
+      probes_template_.Build(crafter::ProbeVariant::Of(spec), buffer_);
   HOPLAB_CHECK(size == options_.packet_size);
 
   auto sent_at = transport_.Send(std::span(buffer_.data(), size));
@@ -500,8 +500,7 @@ void Engine::StopNow() {
   };
   const size_t sent_hops_end =
       (next_to_send_ + queries - 1) / queries * queries;
-  size_t keep_end =
-      oldest_pending_ < end_ ? hop_end_of(oldest_pending_) : end_;
+  size_t keep_end = oldest_pending_ < end_ ? hop_end_of(oldest_pending_) : end_;
   for (size_t i = std::min(end_, next_to_send_); i > keep_end; --i) {
     if (states_[i - 1] == ProbeState::kAnswered) {
       keep_end = hop_end_of(i - 1);

@@ -67,10 +67,10 @@ TEST(JsonRendererTest, PutsTheTopLevelKeysInTheDocumentedOrder) {
   const ordered_json json =
       ordered_json::parse(RenderJson(kInfo, TwoHops(), nullptr));
 
-  EXPECT_EQ(Keys(json), (std::vector<std::string>{
-                            "schema_version", "kind", "target", "address",
-                            "method", "network", "reached",
-                            "interrupted", "hops"}));
+  EXPECT_EQ(Keys(json),
+            (std::vector<std::string>{"schema_version", "kind", "target",
+                                      "address", "method", "network", "reached",
+                                      "interrupted", "hops"}));
   EXPECT_EQ(json["schema_version"], kJsonSchemaVersion);
   EXPECT_EQ(json["kind"], "trace");
   EXPECT_EQ(json["target"], "198.51.100.7");

@@ -192,10 +192,9 @@ TEST_F(LiveNoiseTest, IgnoredRepliesAreCountedAndNeverShownAsHops) {
   constexpr uint16_t kSourcePort = 45000;
   constexpr uint16_t kFirstPort = trace::kDefaultUdpPort;
   auto trace = BackgroundCommand::Start(
-      InNode("src",
-             {*hoplab_, "trace", "--live", "-n", "-v", "-U", "--sport",
-              std::to_string(kSourcePort), "-N", "3", "-z", "0.25", "-w",
-              "2,0,0", kTarget}),
+      InNode("src", {*hoplab_, "trace", "--live", "-n", "-v", "-U", "--sport",
+                     std::to_string(kSourcePort), "-N", "3", "-z", "0.25", "-w",
+                     "2,0,0", kTarget}),
       /*capture_stdout=*/true);
   ASSERT_TRUE(trace.ok()) << trace.error().message;
   ASSERT_TRUE((*trace)->WaitForStdout(" 2  10.201.1.2", kStartTimeout))

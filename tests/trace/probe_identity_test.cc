@@ -240,15 +240,14 @@ TEST(ProbeIpIdTest, CountsThroughEveryNonZeroIdAndBack) {
 TEST_P(ProbeIdentityTest, TemplateWritesEveryProbeAsBuildProbeDoes) {
   const auto [method, paris] = GetParam();
   const ProbeIdentity identity(OptionsFor(method, paris));
-  const auto probes =
-      crafter::ProbeTemplate::Create(identity.SpecFor(0, 1, 1));
+  const auto probes = crafter::ProbeTemplate::Create(identity.SpecFor(0, 1, 1));
   ASSERT_TRUE(probes.has_value());
   std::vector<uint8_t> patched(probes->spec().packet_size);
   std::vector<uint8_t> built(probes->spec().packet_size);
   for (size_t index = 0; index < 1200; ++index) {
-    const crafter::ProbeSpec spec = identity.SpecFor(
-        index, static_cast<uint8_t>(1 + index / 3 % 255),
-        static_cast<uint16_t>(index * 7919 % 65535 + 1));
+    const crafter::ProbeSpec spec =
+        identity.SpecFor(index, static_cast<uint8_t>(1 + index / 3 % 255),
+                         static_cast<uint16_t>(index * 7919 % 65535 + 1));
     ASSERT_EQ(probes->Build(crafter::ProbeVariant::Of(spec), patched),
               spec.packet_size)
         << "probe " << index;
